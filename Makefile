@@ -1,0 +1,38 @@
+# NeuroTriage. `make run` starts the assistant; `make test` runs every test. Both set everything up themselves.
+.PHONY: run test shell lock install validate train kb review-sheet bench clean help
+
+help:
+	@echo "make run           set up (venv, knowledge base, model) and run the assistant until Ctrl-C"
+	@echo "make test          set up and run every test (what CI runs)"
+	@echo "make shell         talk to the assistant in the terminal (rasa shell with the action server)"
+	@echo "make bench         run the benchmarks; figures are printed and written to results/"
+	@echo "make review-sheet  export the clinical content for sign-off to results/review-sheet.md"
+	@echo "make lock          regenerate requirements.lock from requirements.in"
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+shell:
+	@scripts/shell.sh
+
+install:
+	@scripts/bootstrap.sh
+
+lock:
+	@scripts/lock.sh
+
+validate:
+	@bash -c 'source scripts/prepare.sh && rasa data validate --fail-on-warnings'
+
+bench:
+	@scripts/bench.sh
+
+review-sheet: install
+	@mkdir -p results
+	@.venv/bin/python -m neurotriage.kb export-review --format md --out results/review-sheet.md
+
+clean:
+	rm -rf .run models results .rasa

@@ -1,0 +1,247 @@
+"""Rasa NLU graph components. Thin: the language logic lives in `lexicon.py`.
+
+Order in config.yml: MessageGuard -> SpacyNLP -> SpacyTokenizer -> LexiconEntityExtractor -> featurizers -> DIET ->
+EntitySynonymMapper -> EntityReconciler -> NegationMarker -> ResponseSelector -> FallbackClassifier -> RedFlagDetector.
+The lexicon (generated from the knowledge base by `spacy_builder.py`) is read at training time and stored in the
+model, so a trained model never loses its red-flag triggers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_ROLE,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from neurotriage.nlu.lexicon import NEGATED_ROLE, Lexicon, Word, find_red_flags, negated_spans
+from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE, NOT_AN_ENTITY
+
+logger = logging.getLogger(__name__)
+
+RED_FLAG_ENTITY = "red_flag"
+RED_FLAG_INTENT = "report_red_flag"
+DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
+# DIET's own red-flag spans count only when it is sure; the trigger detector is the primary net.
+DIET_RED_FLAG_MIN_CONFIDENCE = 0.8
+
+
+def _words(message: Message) -> List[Word]:
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return [Word(token.text.lower(), (token.lemma or token.text).lower(), token.start, token.end) for token in tokens]
+
+
+class _LexiconComponent(GraphComponent):
+    """Reads lexicon.json when trained and keeps it in the model storage."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lexicon_path": DEFAULT_LEXICON}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 lexicon: Optional[Lexicon] = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.lexicon = lexicon
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "_LexiconComponent":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        path = Path(self._config["lexicon_path"])
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: build it with `python -m neurotriage.nlu.spacy_builder`.")
+        data = json.loads(path.read_text())
+        self.lexicon = Lexicon.from_json(data)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LEXICON_FILE).write_text(json.dumps(data))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "_LexiconComponent":
+        with model_storage.read_from(resource) as directory:
+            lexicon = Lexicon.from_json(json.loads((directory / LEXICON_FILE).read_text()))
+        return cls(config, model_storage, resource, lexicon)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class MessageGuard(GraphComponent):
+    """First in the pipeline: makes any text safe to understand. Drops control characters, folds odd white space,
+    and cuts over-long messages at MAX_MESSAGE_LENGTH characters (logging the cut, never the text)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_characters": None}
+
+    def __init__(self, max_characters: int) -> None:
+        self.max_characters = max_characters
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MessageGuard":
+        return cls(int(config.get("max_characters") or os.environ.get("MAX_MESSAGE_LENGTH") or 2000))
+
+    def clean(self, text: str) -> str:
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
+        text = re.sub(r"[ \t]+", " ", text).strip()
+        if len(text) > self.max_characters:
+            logger.warning("Message of %d characters cut to %d (MAX_MESSAGE_LENGTH).", len(text), self.max_characters)
+            text = text[: self.max_characters]
+        return text
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(TEXT, self.clean(text))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class LexiconEntityExtractor(_LexiconComponent, EntityExtractorMixin):
+    """Entities from the knowledge-base EntityRuler (canonical ids), plus misspelt vocabulary words."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None:
+                continue
+            found = [
+                {ENTITY_ATTRIBUTE_TYPE: ent.label_, ENTITY_ATTRIBUTE_VALUE: ent.ent_id_ or ent.text.lower(),
+                 ENTITY_ATTRIBUTE_START: ent.start_char, ENTITY_ATTRIBUTE_END: ent.end_char, "confidence_entity": 1.0}
+                for ent in doc.ents if ent.label_ != NOT_AN_ENTITY
+            ]
+            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+            for token in doc:
+                if token.i in taken:
+                    continue
+                correction = self.lexicon.correct_spelling(token.lower_)
+                if correction:
+                    _, entity_type, canonical_id = correction
+                    found.append({ENTITY_ATTRIBUTE_TYPE: entity_type, ENTITY_ATTRIBUTE_VALUE: canonical_id,
+                                  ENTITY_ATTRIBUTE_START: token.idx, ENTITY_ATTRIBUTE_END: token.idx + len(token.text),
+                                  "confidence_entity": 0.9})
+            found = self.add_extractor_name(found)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class EntityReconciler(_LexiconComponent):
+    """After DIET: the lexicon wins where spans overlap; DIET values are mapped to canonical ids or dropped."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            message.set(ENTITIES, self.reconcile(message.get(ENTITIES, []), message.get(TEXT) or ""), add_to_output=True)
+        return messages
+
+    def reconcile(self, entities: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+        lexical = [e for e in entities if e.get("extractor") == LexiconEntityExtractor.__name__]
+        kept = list(lexical)
+        for entity in entities:
+            if entity in lexical or any(_overlap(entity, other) for other in kept):
+                continue
+            entity_type = entity.get(ENTITY_ATTRIBUTE_TYPE)
+            if entity_type == RED_FLAG_ENTITY:
+                if (entity.get("confidence_entity") or 0) >= DIET_RED_FLAG_MIN_CONFIDENCE:
+                    kept.append(entity)
+                continue
+            value = str(entity.get(ENTITY_ATTRIBUTE_VALUE, ""))
+            if not self.lexicon.is_canonical(entity_type, value):
+                known = self.lexicon.lookup(value, entity_type) or self.lexicon.lookup(
+                    text[entity[ENTITY_ATTRIBUTE_START]:entity[ENTITY_ATTRIBUTE_END]], entity_type)
+                if not known:
+                    continue  # not a contract id: better nothing than a wrong value
+                entity = {**entity, ENTITY_ATTRIBUTE_VALUE: known[1]}
+            kept.append(entity)
+        return sorted(kept, key=lambda e: e[ENTITY_ATTRIBUTE_START])
+
+
+def _overlap(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
+    return a[ENTITY_ATTRIBUTE_START] < b[ENTITY_ATTRIBUTE_END] and b[ENTITY_ATTRIBUTE_START] < a[ENTITY_ATTRIBUTE_END]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class NegationMarker(GraphComponent):
+    """Sets the role `negated` on denied mentions ("no numbness", "I'm not diabetic") and clears it elsewhere."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "NegationMarker":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            entities = [dict(e) for e in message.get(ENTITIES, [])]
+            markable = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY]
+            flags = negated_spans(_words(message), [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in markable])
+            for entity, negated in zip(markable, flags):
+                if negated:
+                    entity[ENTITY_ATTRIBUTE_ROLE] = NEGATED_ROLE
+                else:
+                    entity.pop(ENTITY_ATTRIBUTE_ROLE, None)
+                    entity.pop("confidence_role", None)
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class RedFlagDetector(_LexiconComponent):
+    """Last in the pipeline, independent of the classifiers: any red-flag trigger adds a `red_flag` entity and makes
+    the intent `report_red_flag`, so the dialogue escalates whatever else the message said."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            entities = list(message.get(ENTITIES, []))
+            known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
+            for flag_id, start, end in find_red_flags(_words(message), self.lexicon.red_flag_triggers):
+                if flag_id not in known:
+                    entities.append({ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id,
+                                     ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
+                                     "confidence_entity": 1.0, "extractor": type(self).__name__})
+                    known.add(flag_id)
+            if known:
+                message.set(ENTITIES, entities, add_to_output=True)
+                self._set_red_flag_intent(message)
+        return messages
+
+    @staticmethod
+    def _set_red_flag_intent(message: Message) -> None:
+        intent = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != RED_FLAG_INTENT]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)

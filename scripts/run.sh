@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make run`: prepares everything, then runs the action server and the Rasa server until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/prepare.sh
+source scripts/servers.sh
+.venv/bin/python -m neurotriage.config check rasa actions || exit 1
+
+trap 'echo; echo "Stopping ..."; stop_servers; echo "Stopped."; exit 0' INT TERM
+start_action_server
+wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID" || { stop_servers; exit 1; }
+start_rasa_server
+wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID" || { stop_servers; exit 1; }
+
+cat <<INFO
+
+NeuroTriage is running (model $MODEL_PATH).
+  REST:       POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "hi"}
+  socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
+  HTTP API:   http://127.0.0.1:$RASA_PORT/ (token: RASA_API_TOKEN in .env)
+  Actions:    http://127.0.0.1:$ACTION_SERVER_PORT/webhook
+  Logs:       .run/logs/
+Talk to it in a terminal with: make shell     Stop with Ctrl-C.
+INFO
+wait "$RASA_PID" "$ACTION_SERVER_PID"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Functions to start and stop the action server and the Rasa server. Sourced by run.sh and test.sh after prepare.sh.
+
+start_action_server() {
+    rasa run actions --actions actions --port "$ACTION_SERVER_PORT" > .run/logs/actions.log 2>&1 &
+    ACTION_SERVER_PID=$!
+}
+
+start_rasa_server() {
+    rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
+        --interface "$RASA_HOST" --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
+        --cors "http://127.0.0.1:$WEB_PORT" --cors "http://localhost:$WEB_PORT" \
+        --log-file .run/logs/rasa.log > .run/logs/rasa.out 2>&1 &
+    RASA_PID=$!
+}
+
+# wait_until_up NAME URL PID: polls until the URL answers, the process dies, or 180 s pass.
+wait_until_up() {
+    local name=$1 url=$2 pid=$3
+    for _ in $(seq 1 360); do
+        if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "$name stopped while starting:" >&2; tail -n 30 .run/logs/*.out .run/logs/actions.log 2>/dev/null >&2; return 1
+        fi
+        sleep 0.5
+    done
+    echo "$name did not answer at $url within 180 s." >&2
+    return 1
+}
+
+stop_servers() {
+    for pid in ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+        wait "$pid" 2>/dev/null || true
+    done
+    RASA_PID="" ACTION_SERVER_PID=""
+}

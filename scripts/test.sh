@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: the same preparation as `make run`, then every test. Exits non-zero if any stage fails.
+# Servers for the end-to-end stages run on their own ports and tracker store, so a running `make run` is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_SERVER_PORT=${TEST_ACTION_SERVER_PORT:-5155} WEB_PORT=${TEST_WEB_PORT:-8180}
+export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
+rm -f .run/test-tracker.db
+source scripts/prepare.sh
+source scripts/servers.sh
+mkdir -p results
+
+failed=()
+stage() {  # stage NAME COMMAND...: runs one stage, records a failure and goes on
+    local name=$1; shift
+    echo; echo "=== $name"
+    if "$@"; then echo "--- $name: ok"; else echo "--- $name: FAILED"; failed+=("$name"); fi
+}
+
+stage "rasa data validate" rasa data validate --fail-on-warnings --quiet
+
+# A real PostgreSQL for the knowledge-base parity tests (installed and started by the script).
+if TEST_POSTGRES_URL=$(scripts/postgres.sh start 2>.run/logs/postgres.log | tail -n 1); then
+    export TEST_POSTGRES_URL
+else
+    echo "PostgreSQL could not be started: see .run/logs/postgres.log" >&2; failed+=("postgres start")
+fi
+
+.venv/bin/python -m neurotriage.config check rasa actions
+trap 'stop_servers' EXIT
+start_action_server
+wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID"
+start_rasa_server
+wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID"
+
+stage "pytest" pytest -q -p no:cacheprovider tests
+stage "story tests" rasa test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints endpoints.yml \
+    --fail-on-prediction-errors --out results/story-tests --quiet
+
+stop_servers
+scripts/postgres.sh stop >/dev/null 2>&1 || true
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED stages: ${failed[*]}"
+    exit 1
+fi
+echo "All test stages passed."
