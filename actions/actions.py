@@ -121,7 +121,7 @@ class ActionExplainTherapy(Action):
         kb = repository()
         therapies = [kb.therapy(e["value"]) for e in _entities(tracker, "therapy")]
         therapies += [kb.therapy_for_medication(e["value"]) for e in _entities(tracker, "medication")]
-        therapies = [t for t in dict.fromkeys(therapies) if t is not None]
+        therapies = list({t.id: t for t in therapies if t is not None}.values())
         if not therapies:
             dispatcher.utter_message(text="Which treatment would you like to know about? For example: pregabalin, "
                                           "a TENS machine, or a spinal cord stimulator.")

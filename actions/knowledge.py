@@ -7,12 +7,12 @@ from functools import lru_cache
 from neurotriage.clinical.escalation import LocaleNumbers
 from neurotriage.config import DEFAULTS
 from neurotriage.kb.repository import KnowledgeRepository
-from neurotriage.kb.session import make_session_factory
+from neurotriage.kb.session import make_engine, make_session_factory
 
 
 @lru_cache(maxsize=1)
 def repository() -> KnowledgeRepository:
-    return KnowledgeRepository(make_session_factory(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"]))
+    return KnowledgeRepository(make_session_factory(make_engine(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"])))
 
 
 def locale_numbers() -> LocaleNumbers:

@@ -14,7 +14,7 @@ mkdir -p .run/logs models
 export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 # Knowledge base, then the spaCy pipeline generated from it (rebuilt when the content changes).
-python -m neurotriage.kb load --if-changed --database-url "$DATABASE_URL"
+python -m neurotriage.kb load --database-url "$DATABASE_URL"
 knowledge_hash=$(cat knowledge/*.yml neurotriage/nlu/spacy_builder.py neurotriage/nlu/lexicon.py | sha256sum | cut -c1-16)
 if [ "$(cat .run/spacy/knowledge-hash 2>/dev/null)" != "$knowledge_hash" ]; then
     python -m neurotriage.nlu.spacy_builder

@@ -1,0 +1,106 @@
+"""Each action with a real Tracker and the real domain: the events it returns and what it says."""
+import pytest
+
+from actions.actions import (ActionAnswerFaq, ActionEscalateRedFlag, ActionExplainTherapy, ActionHandoff,
+                             ActionListTherapyOptions, ActionNotePatientReport, ActionRecordConsent, ActionSessionStart)
+from tests.actions.conftest import run, slot_events, texts, tracker, DOMAIN
+
+
+def red_flag(value):
+    return {"entity": "red_flag", "value": value, "start": 0, "end": 1}
+
+
+def test_every_action_is_in_the_domain():
+    for action in (ActionAnswerFaq, ActionEscalateRedFlag, ActionExplainTherapy, ActionHandoff,
+                   ActionListTherapyOptions, ActionNotePatientReport, ActionRecordConsent, ActionSessionStart):
+        assert action().name() in DOMAIN["actions"]
+
+
+def test_session_start_sets_the_locale_numbers(monkeypatch):
+    monkeypatch.setenv("LOCALE", "US")
+    _, events = run(ActionSessionStart(), tracker())
+    assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"
+    assert slot_events(events)["emergency_number"] == "911"
+
+
+def test_escalation_sets_emergency_ends_the_form_and_keeps_the_report():
+    entities = [red_flag("bladder_bowel_dysfunction"), {"entity": "symptom", "value": "weakness", "start": 3, "end": 7}]
+    messages, events = run(ActionEscalateRedFlag(), tracker(intent="report_red_flag", entities=entities,
+                                                            active_loop="some_form"))
+    slots = slot_events(events)
+    assert slots["triage_level"] == "emergency"
+    assert slots["red_flags"] == ["bladder_bowel_dysfunction"]
+    assert slots["symptoms_present"] == ["weakness"]
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert "999" in texts(messages) and "Sources:" in texts(messages)
+
+
+def test_escalation_never_lowers_the_level():
+    _, events = run(ActionEscalateRedFlag(), tracker(intent="report_red_flag", entities=[red_flag("shingles_eye")],
+                                                     slots={"triage_level": "emergency"}))
+    assert slot_events(events)["triage_level"] == "emergency"
+
+
+def test_suicidal_thoughts_get_the_crisis_line():
+    messages, events = run(ActionEscalateRedFlag(), tracker(intent="report_red_flag", entities=[red_flag("suicidal_ideation")]))
+    assert "116 123" in texts(messages)
+    assert slot_events(events)["triage_level"] == "emergency"
+
+
+@pytest.mark.parametrize("flag_id", ["saddle_anaesthesia", "bladder_bowel_dysfunction", "progressive_weakness",
+                                     "stroke_signs", "ascending_weakness", "fever_back_pain", "cancer_back_pain",
+                                     "weight_loss", "major_trauma", "suicidal_ideation", "chest_pain",
+                                     "breathing_difficulty", "foot_ulcer_infection", "shingles_eye",
+                                     "severe_allergic_reaction"])
+def test_every_contract_red_flag_escalates_with_a_level(flag_id):
+    messages, events = run(ActionEscalateRedFlag(), tracker(intent="report_red_flag", entities=[red_flag(flag_id)]))
+    assert slot_events(events)["triage_level"] in ("emergency", "urgent", "consultation")
+    assert messages
+
+
+def test_patient_report_keeps_denials():
+    entities = [{"entity": "symptom", "value": "burning"}, {"entity": "symptom", "value": "numbness", "role": "negated"}]
+    messages, events = run(ActionNotePatientReport(), tracker(entities=entities))
+    slots = slot_events(events)
+    assert slots == {"symptoms_present": ["burning"], "symptoms_absent": ["numbness"]}
+    assert "burning" in texts(messages) and "don't have numbness" in texts(messages)
+
+
+def test_consent_recorded_both_ways():
+    assert slot_events(run(ActionRecordConsent(), tracker(intent="affirm"))[1]) == {"consent_given": True}
+    messages, events = run(ActionRecordConsent(), tracker(intent="deny"))
+    assert slot_events(events) == {"consent_given": False}
+    assert messages[0]["response"] == "utter_consent_declined"
+
+
+def test_handoff_pauses_the_conversation():
+    messages, events = run(ActionHandoff(), tracker(intent="request_human"))
+    assert messages[0]["response"] == "utter_handoff"
+    assert events[-1]["event"] == "pause"
+
+
+def test_faq_answer_comes_from_the_knowledge_base_with_sources():
+    selector = {"faq": {"response": {"intent_response_key": "faq/stopping_medicine"}}}
+    messages, _ = run(ActionAnswerFaq(), tracker(intent="faq", response_selector=selector))
+    assert "Sources: S" in texts(messages)
+
+
+def test_unknown_faq_falls_back():
+    selector = {"faq": {"response": {"intent_response_key": "faq/not_a_topic"}}}
+    messages, _ = run(ActionAnswerFaq(), tracker(intent="faq", response_selector=selector))
+    assert messages[0]["response"] == "utter_default"
+
+
+def test_explaining_a_brand_name_medicine():
+    messages, _ = run(ActionExplainTherapy(), tracker(intent="ask_about_therapy",
+                                                      entities=[{"entity": "medication", "value": "pregabalin"}]))
+    text = texts(messages)
+    assert "Pregabalin" in text and "Sources:" in text and "not advice for you" in text
+
+
+def test_therapy_options_never_show_a_contraindicated_option_as_suitable():
+    # Sciatica: NICE NG59 advises against gabapentinoids.
+    messages, _ = run(ActionListTherapyOptions(), tracker(intent="ask_therapy_options",
+                                                          slots={"conditions": ["sciatica"]}))
+    suitable_part = texts(messages).split("Not advised for you")[0]
+    assert "Pregabalin" not in suitable_part and "Gabapentin" not in suitable_part
