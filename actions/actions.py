@@ -5,10 +5,11 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import cite, locale_numbers, repository
+from actions import knowledge
+from actions.knowledge import cite
 from neurotriage.clinical.escalation import RedFlagAdvice, escalate
 from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.profile import PatientProfile
@@ -28,6 +29,13 @@ def _report_events(tracker: Tracker) -> List[SlotSet]:
     return [SlotSet(name, values) for name, values in report.slots.items() if values != (tracker.get_slot(name) or [])]
 
 
+def _locale_slots() -> List[SlotSet]:
+    """The emergency, urgent-care and crisis numbers of the configured LOCALE, for responses to use."""
+    numbers = knowledge.locale_numbers()
+    return [SlotSet("emergency_number", numbers.emergency_number), SlotSet("urgent_number", numbers.urgent_number),
+            SlotSet("crisis_line", numbers.crisis_line)]
+
+
 class ActionSessionStart(Action):
     """Starts every session with the clinic's numbers for the configured locale."""
 
@@ -35,10 +43,7 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        numbers = locale_numbers()
-        return [SessionStarted(), SlotSet("emergency_number", numbers.emergency_number),
-                SlotSet("urgent_number", numbers.urgent_number), SlotSet("crisis_line", numbers.crisis_line),
-                ActionExecuted("action_listen")]
+        return [SessionStarted(), *_locale_slots(), ActionExecuted("action_listen")]
 
 
 class ActionEscalateRedFlag(Action):
@@ -49,9 +54,9 @@ class ActionEscalateRedFlag(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         flag_ids = list(dict.fromkeys(e["value"] for e in _entities(tracker, "red_flag")))
-        flags = [repository().red_flag(flag_id) for flag_id in flag_ids]
+        flags = [knowledge.repository().red_flag(flag_id) for flag_id in flag_ids]
         advice = [RedFlagAdvice(f.id, f.name, f.triage_level, f.advice, tuple(f.source_ids), f.review) for f in flags if f]
-        numbers = locale_numbers()
+        numbers = knowledge.locale_numbers()
         if not advice:  # the intent without a known flag: still the safest general advice
             dispatcher.utter_message(text=f"If you think this could be an emergency, call {numbers.emergency_number} now.")
             return []
@@ -98,7 +103,7 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         selected = tracker.latest_message.get("response_selector", {}).get("faq", {}).get("response", {})
         topic = (selected.get("intent_response_key") or "").split("/", 1)[-1]
-        faq = repository().faq(topic) if topic else None
+        faq = knowledge.repository().faq(topic) if topic else None
         if faq is None:
             dispatcher.utter_message(response="utter_default")
             return []
@@ -118,7 +123,7 @@ class ActionExplainTherapy(Action):
         return "action_explain_therapy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        kb = repository()
+        kb = knowledge.repository()
         therapies = [kb.therapy(e["value"]) for e in _entities(tracker, "therapy")]
         therapies += [kb.therapy_for_medication(e["value"]) for e in _entities(tracker, "medication")]
         therapies = list({t.id: t for t in therapies if t is not None}.values())
@@ -167,7 +172,7 @@ class ActionListTherapyOptions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         profile = PatientProfile(conditions=tracker.get_slot("conditions") or [],
                                  medications=tracker.get_slot("medications") or [])
-        options = repository().therapy_options(profile)
+        options = knowledge.repository().therapy_options(profile)
         suitable = [o for o in options if o.suitability != "not_advised"]
         lines = ["These are options to discuss with a clinician, most recommended first:"]
         for option in suitable[:6]:
@@ -178,3 +183,14 @@ class ActionListTherapyOptions(Action):
             lines.append(f"- Not advised for you: {option.name}. {option.warnings[0].text} {cite(option.warnings[0].source_ids)}")
         dispatcher.utter_message(text="\n".join(lines))
         return []
+
+
+class ActionRestart(Action):
+    """Replaces Rasa's default restart so the patient is told that nothing from before is kept."""
+
+    def name(self) -> Text:
+        return "action_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(response="utter_restarted")
+        return [Restarted(), *_locale_slots()]

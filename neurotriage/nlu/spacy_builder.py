@@ -68,8 +68,9 @@ def known_english_words() -> List[str]:
 def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List[List[List[str]]]], out: Path) -> Path:
     nlp = blank_pipeline()
     exclusions = yaml.safe_load(EXCLUSIONS_FILE.read_text()) or []
+    patterns = entity_patterns(nlp, vocabulary, exclusions)  # lemmatised before the ruler joins the pipeline
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(entity_patterns(nlp, vocabulary, exclusions))
+    ruler.add_patterns(patterns)
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     lexicon = Lexicon(phrases=vocabulary, red_flag_triggers=tokenised_triggers(nlp, red_flags),

@@ -104,3 +104,12 @@ def test_therapy_options_never_show_a_contraindicated_option_as_suitable():
                                                           slots={"conditions": ["sciatica"]}))
     suitable_part = texts(messages).split("Not advised for you")[0]
     assert "Pregabalin" not in suitable_part and "Gabapentin" not in suitable_part
+
+
+def test_restart_says_so_and_keeps_the_locale_numbers(monkeypatch):
+    from actions.actions import ActionRestart
+    monkeypatch.setenv("LOCALE", "EU")
+    messages, events = run(ActionRestart(), tracker(intent="restart"))
+    assert messages[0]["response"] == "utter_restarted"
+    assert events[0]["event"] == "restart"
+    assert slot_events(events)["emergency_number"] == "112"
