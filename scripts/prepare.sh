@@ -15,7 +15,7 @@ export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBE
 
 # Knowledge base, then the spaCy pipeline generated from it (rebuilt when the content changes).
 python -m neurotriage.kb load --database-url "$DATABASE_URL"
-knowledge_hash=$(cat knowledge/*.yml neurotriage/nlu/spacy_builder.py neurotriage/nlu/lexicon.py | sha256sum | cut -c1-16)
+knowledge_hash=$(cat knowledge/*.yml neurotriage/nlu/spacy_builder.py neurotriage/nlu/lexicon.py neurotriage/nlu/training_exports.py | sha256sum | cut -c1-16)
 if [ "$(cat .run/spacy/knowledge-hash 2>/dev/null)" != "$knowledge_hash" ]; then
     python -m neurotriage.nlu.spacy_builder
     echo "$knowledge_hash" > .run/spacy/knowledge-hash

@@ -14,12 +14,11 @@ import argparse
 import os
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from dotenv import load_dotenv
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from neurotriage.kb import models
 from neurotriage.kb.loader import DEFAULT_CONTENT_DIR, ContentError, content_hash, load, load_if_changed, stored_state
@@ -28,7 +27,7 @@ from neurotriage.kb.session import DEFAULT_DATABASE_URL, PROJECT_ROOT, make_engi
 
 
 def _shown(engine: Engine) -> str:
-    return make_url(str(engine.url)).render_as_string(hide_password=True)
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _load(engine: Engine, args: argparse.Namespace) -> int:
@@ -67,8 +66,8 @@ def _stats(engine: Engine, args: argparse.Namespace) -> int:
             count = connection.execute(select(func.count()).select_from(table)).scalar_one()
             line = f"  {table.name:<32} {count:>6}"
             if "review" in table.c:
-                reviews = Counter(dict(connection.execute(
-                    select(table.c.review, func.count()).group_by(table.c.review)).all()))
+                reviews = dict(connection.execute(
+                    select(table.c.review, func.count()).group_by(table.c.review)).all())
                 line += "   " + "  ".join(f"{status} {reviews.get(status, 0)}" for status in models.REVIEW_STATUSES)
             print(line)
     return 0

@@ -109,6 +109,11 @@ class TherapyInfo:
     review: str
 
 
+def _faq_record(session: Session, faq: models.Faq) -> Faq:
+    return Faq(id=faq.id, title=faq.title, answer=faq.answer, clinical=faq.clinical,
+               source_ids=_source_ids_of(session, models.faq_sources, faq.id), review=faq.review)
+
+
 def source_ids_by_owner(session: Session, link: Table) -> dict[Any, tuple[str, ...]]:
     """Source ids per owner (fact id), in the order the content lists them."""
     query = select(link.c.owner_id, link.c.source_id).order_by(link.c.owner_id, link.c.position)
@@ -276,10 +281,11 @@ class KnowledgeRepository:
     def faq(self, faq_id: str) -> Optional[Faq]:
         with self._session_factory() as session:
             faq = session.get(models.Faq, faq_id)
-            if faq is None:
-                return None
-            return Faq(id=faq.id, title=faq.title, answer=faq.answer, clinical=faq.clinical,
-                       source_ids=_source_ids_of(session, models.faq_sources, faq_id), review=faq.review)
+            return None if faq is None else _faq_record(session, faq)
+
+    def faqs(self) -> list[Faq]:
+        with self._session_factory() as session:
+            return [_faq_record(session, faq) for faq in session.scalars(select(models.Faq).order_by(models.Faq.id))]
 
     def locale(self, locale_id: str) -> Optional[Locale]:
         with self._session_factory() as session:

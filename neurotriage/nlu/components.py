@@ -95,7 +95,8 @@ class _LexiconComponent(GraphComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class MessageGuard(GraphComponent):
     """First in the pipeline: makes any text safe to understand. Drops control characters, folds odd white space,
-    and cuts over-long messages at MAX_MESSAGE_LENGTH characters (logging the cut, never the text)."""
+    and cuts over-long messages at MAX_MESSAGE_LENGTH characters (logging the cut, never the text).
+    At training time it also removes entity roles from the examples (see process_training_data)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -125,6 +126,13 @@ class MessageGuard(GraphComponent):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Roles are the NegationMarker's job, so the classifiers train without them: DIET learns spans and types
+        only, which is faster and leaves one authority for `negated`. (Rasa passes training data only through
+        tokenizers and featurizers, which is why this lives here.)"""
+        for example in training_data.training_examples:
+            entities = example.get(ENTITIES)
+            if entities:
+                example.set(ENTITIES, [{k: v for k, v in e.items() if k != ENTITY_ATTRIBUTE_ROLE} for e in entities])
         return training_data
 
 

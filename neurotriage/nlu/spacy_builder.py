@@ -20,6 +20,7 @@ import yaml
 from spacy.language import Language
 
 from neurotriage.config import PROJECT_ROOT, load_settings
+from neurotriage.nlu import training_exports
 from neurotriage.nlu.lexicon import Lexicon
 
 DEFAULT_OUTPUT = PROJECT_ROOT / ".run" / "spacy" / "en_neurotriage"
@@ -88,6 +89,7 @@ def build_from_knowledge_base(out: Path = DEFAULT_OUTPUT) -> Path:
     red_flags = {flag.id: [[list(group) for group in alternative] for alternative in flag.triggers]
                  for flag in repository.red_flags()}
     vocabulary.setdefault("red_flag", {})
+    training_exports.write(repository)
     return build(vocabulary, red_flags, out)
 
 
