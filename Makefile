@@ -1,11 +1,12 @@
 # NeuroTriage. `make run` starts the assistant; `make test` runs every test. Both set everything up themselves.
-.PHONY: run test shell lock install validate train kb review-sheet bench clean help
+.PHONY: run test shell lock install validate evaluate review-sheet bench clean help
 
 help:
 	@echo "make run           set up (venv, knowledge base, model) and run the assistant until Ctrl-C"
 	@echo "make test          set up and run every test (what CI runs)"
 	@echo "make shell         talk to the assistant in the terminal (rasa shell with the action server)"
 	@echo "make bench         run the benchmarks; figures are printed and written to results/"
+	@echo "make evaluate      NLU figures on the hold-out (tests/nlu/holdout.yml), written to results/nlu_eval.json"
 	@echo "make review-sheet  export the clinical content for sign-off to results/review-sheet.md"
 	@echo "make lock          regenerate requirements.lock from requirements.in"
 
@@ -26,6 +27,9 @@ lock:
 
 validate:
 	@bash -c 'source scripts/prepare.sh && rasa data validate --fail-on-warnings'
+
+evaluate:
+	@bash -c 'source scripts/prepare.sh && python -m neurotriage.nlu.evaluate --model "$$MODEL_PATH"'
 
 bench:
 	@scripts/bench.sh

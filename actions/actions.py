@@ -9,13 +9,12 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Rest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
-from actions.knowledge import cite
-from neurotriage.clinical.escalation import RedFlagAdvice, escalate
+from neurotriage.clinical.escalation import escalate
 from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.profile import PatientProfile
+from neurotriage.clinical.wording import cite, for_patient
 
 logger = logging.getLogger(__name__)
-UNVERIFIED_NOTE = "This information is awaiting clinical review."
 
 
 def _entities(tracker: Tracker, entity_type: str) -> List[Dict[str, Any]]:
@@ -54,13 +53,12 @@ class ActionEscalateRedFlag(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         flag_ids = list(dict.fromkeys(e["value"] for e in _entities(tracker, "red_flag")))
-        flags = [knowledge.repository().red_flag(flag_id) for flag_id in flag_ids]
-        advice = [RedFlagAdvice(f.id, f.name, f.triage_level, f.advice, tuple(f.source_ids), f.review) for f in flags if f]
+        flags = [flag for flag in map(knowledge.repository().red_flag, flag_ids) if flag]
         numbers = knowledge.locale_numbers()
-        if not advice:  # the intent without a known flag: still the safest general advice
+        if not flags:  # the intent without a known flag: still the safest general advice
             dispatcher.utter_message(text=f"If you think this could be an emergency, call {numbers.emergency_number} now.")
             return []
-        escalation = escalate(advice, numbers, tracker.get_slot("triage_level"))
+        escalation = escalate(flags, numbers, tracker.get_slot("triage_level"))
         for message in escalation.messages:
             dispatcher.utter_message(text=message)
         dispatcher.utter_message(text=cite(escalation.source_ids))
@@ -107,12 +105,7 @@ class ActionAnswerFaq(Action):
         if faq is None:
             dispatcher.utter_message(response="utter_default")
             return []
-        text = faq.answer
-        if faq.review == "unverified":
-            text += " " + UNVERIFIED_NOTE
-        if faq.source_ids:
-            text += " " + cite(faq.source_ids)
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=f"{for_patient(faq.answer, faq.review)} {cite(faq.source_ids)}".strip())
         return []
 
 
@@ -132,9 +125,8 @@ class ActionExplainTherapy(Action):
                                           "a TENS machine, or a spinal cord stimulator.")
             return []
         for therapy in therapies[:2]:
-            note = f" {UNVERIFIED_NOTE}" if therapy.review == "unverified" else ""
-            dispatcher.utter_message(text=f"{therapy.name}: {therapy.description} {therapy.what_to_expect} "
-                                          f"{therapy.first_step}{note} {cite(therapy.source_ids)}")
+            facts = " ".join(part for part in (therapy.description, therapy.what_to_expect, therapy.first_step) if part)
+            dispatcher.utter_message(text=f"{therapy.name}: {for_patient(facts, therapy.review)} {cite(therapy.source_ids)}")
         dispatcher.utter_message(text="This is general information, not advice for you: whether it fits you is for "
                                       "you and a clinician to decide together.")
         return _report_events(tracker)
@@ -176,11 +168,13 @@ class ActionListTherapyOptions(Action):
         suitable = [o for o in options if o.suitability != "not_advised"]
         lines = ["These are options to discuss with a clinician, most recommended first:"]
         for option in suitable[:6]:
-            caution = " Take care: " + " ".join(w.text for w in option.warnings) if option.suitability == "caution" else ""
+            caution = (" Take care: " + " ".join(for_patient(w.text, w.review) for w in option.warnings)
+                       if option.suitability == "caution" else "")
             lines.append(f"- {option.name} ({option.guideline_line.replace('_', ' ')}).{caution} {cite(option.source_ids)}")
         not_advised = [o for o in options if o.suitability == "not_advised" and o.warnings]
         for option in not_advised[:4]:
-            lines.append(f"- Not advised for you: {option.name}. {option.warnings[0].text} {cite(option.warnings[0].source_ids)}")
+            reason = option.warnings[0]
+            lines.append(f"- Not advised for you: {option.name}. {for_patient(reason.text, reason.review)} {cite(reason.source_ids)}")
         dispatcher.utter_message(text="\n".join(lines))
         return []
 

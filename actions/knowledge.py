@@ -4,9 +4,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from neurotriage.clinical.escalation import LocaleNumbers
 from neurotriage.config import DEFAULTS
-from neurotriage.kb.repository import KnowledgeRepository
+from neurotriage.kb.repository import KnowledgeRepository, Locale
 from neurotriage.kb.session import make_engine, make_session_factory
 
 
@@ -15,12 +14,6 @@ def repository() -> KnowledgeRepository:
     return KnowledgeRepository(make_session_factory(make_engine(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"])))
 
 
-def locale_numbers() -> LocaleNumbers:
-    locale = repository().locale((os.environ.get("LOCALE") or DEFAULTS["LOCALE"]).upper())
-    return LocaleNumbers(locale.emergency_number, locale.urgent_number, locale.crisis_line)
-
-
-def cite(source_ids) -> str:
-    """The short form every clinical message ends with, so each statement traces to its sources."""
-    ids = sorted(set(source_ids))
-    return f"(Sources: {', '.join(ids)})" if ids else ""
+def locale_numbers() -> Locale:
+    """The emergency, urgent-care and crisis numbers of the configured LOCALE."""
+    return repository().locale((os.environ.get("LOCALE") or DEFAULTS["LOCALE"]).upper())

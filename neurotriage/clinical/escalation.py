@@ -5,25 +5,29 @@ Pure logic on plain records; the numbers come from the configured locale, the ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Protocol, Sequence, Tuple
+
+from neurotriage.clinical.wording import for_patient
 
 # Most urgent last, so max() by this order picks the level to act on.
 TRIAGE_ORDER = ("self_care", "consultation", "urgent", "emergency")
 SUICIDAL_IDEATION = "suicidal_ideation"
 
 
-@dataclass(frozen=True)
-class RedFlagAdvice:
+class RedFlagFacts(Protocol):
+    """What escalation needs to know of a red flag (the knowledge base's RedFlag records have it)."""
+
     id: str
     name: str
     triage_level: str
     advice: str
-    source_ids: Tuple[str, ...]
+    source_ids: Sequence[str]
     review: str
 
 
-@dataclass(frozen=True)
-class LocaleNumbers:
+class EmergencyNumbers(Protocol):
+    """The configured locale's numbers (the knowledge base's Locale records have them)."""
+
     emergency_number: str
     urgent_number: str
     crisis_line: str
@@ -43,13 +47,13 @@ def more_urgent(level_a: str | None, level_b: str | None) -> str | None:
     return max(levels, key=TRIAGE_ORDER.index) if levels else None
 
 
-def _fill(text: str, numbers: LocaleNumbers) -> str:
+def _fill(text: str, numbers: EmergencyNumbers) -> str:
     return (text.replace("{emergency_number}", numbers.emergency_number)
                 .replace("{urgent_number}", numbers.urgent_number)
                 .replace("{crisis_line}", numbers.crisis_line))
 
 
-def escalate(flags: Sequence[RedFlagAdvice], numbers: LocaleNumbers, current_level: str | None = None) -> Escalation:
+def escalate(flags: Sequence[RedFlagFacts], numbers: EmergencyNumbers, current_level: str | None = None) -> Escalation:
     """The escalation for red flags heard now. The level never goes down from what the conversation already had."""
     if not flags:
         raise ValueError("escalate() needs at least one red flag")
@@ -74,7 +78,6 @@ def escalate(flags: Sequence[RedFlagAdvice], numbers: LocaleNumbers, current_lev
     for flag in ordered:
         if flag.id == SUICIDAL_IDEATION:
             continue
-        note = " (this advice is awaiting clinical review)" if flag.review == "unverified" else ""
-        messages.append(f"{flag.name}: {_fill(flag.advice, numbers)}{note}")
+        messages.append(f"{flag.name}: {for_patient(_fill(flag.advice, numbers), flag.review)}")
     sources = tuple(sorted({source for flag in flags for source in flag.source_ids}))
     return Escalation(level, tuple(flag.id for flag in ordered), tuple(messages), sources)

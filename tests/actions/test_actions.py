@@ -113,3 +113,21 @@ def test_restart_says_so_and_keeps_the_locale_numbers(monkeypatch):
     assert messages[0]["response"] == "utter_restarted"
     assert events[0]["event"] == "restart"
     assert slot_events(events)["emergency_number"] == "112"
+
+
+def test_every_faq_answer_carries_sources_and_review_status(repository):
+    for faq in repository.faqs():
+        selector = {"faq": {"response": {"intent_response_key": f"faq/{faq.id}"}}}
+        text = texts(run(ActionAnswerFaq(), tracker(intent="faq", response_selector=selector))[0])
+        assert ("awaiting clinical review" in text) == (faq.review == "unverified"), faq.id
+        if faq.clinical:
+            assert "(Sources: S" in text, faq.id
+
+
+def test_unverified_therapy_facts_are_marked(repository):
+    unverified = [t for t in ("intrathecal_pump", "acupuncture") if repository.therapy(t).review == "unverified"]
+    assert unverified, "the content marks these as unverified; the test needs at least one"
+    for therapy_id in unverified:
+        text = texts(run(ActionExplainTherapy(), tracker(intent="ask_about_therapy",
+                                                         entities=[{"entity": "therapy", "value": therapy_id}]))[0])
+        assert "awaiting clinical review" in text

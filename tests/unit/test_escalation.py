@@ -1,16 +1,27 @@
 """Red-flag escalation: level, wording with the locale's numbers, crisis response, never downgraded."""
 import pytest
 
-from neurotriage.clinical.escalation import LocaleNumbers, RedFlagAdvice, escalate, more_urgent
+from types import SimpleNamespace
 
-UK = LocaleNumbers("999", "111", "Samaritans on 116 123")
-US = LocaleNumbers("911", "your doctor", "988")
-CAUDA = RedFlagAdvice("bladder_bowel_dysfunction", "Loss of bladder control", "emergency",
+from neurotriage.clinical.escalation import escalate, more_urgent
+
+
+def numbers(emergency, urgent, crisis):
+    return SimpleNamespace(emergency_number=emergency, urgent_number=urgent, crisis_line=crisis)
+
+
+def flag(id, name, triage_level, advice, source_ids, review):
+    return SimpleNamespace(id=id, name=name, triage_level=triage_level, advice=advice, source_ids=source_ids, review=review)
+
+
+UK = numbers("999", "111", "Samaritans on 116 123")
+US = numbers("911", "your doctor", "988")
+CAUDA = flag("bladder_bowel_dysfunction", "Loss of bladder control", "emergency",
                       "Call {emergency_number} or go to A&E now.", ("S37",), "verified")
-SHINGLES_EYE = RedFlagAdvice("shingles_eye", "Shingles near the eye", "urgent",
+SHINGLES_EYE = flag("shingles_eye", "Shingles near the eye", "urgent",
                              "Ring {urgent_number} today.", ("S44",), "verified")
-SUICIDAL = RedFlagAdvice("suicidal_ideation", "Thoughts of suicide", "emergency", "", ("S22",), "verified")
-WEIGHT = RedFlagAdvice("weight_loss", "Weight loss", "consultation", "See a doctor soon.", ("S41",), "unverified")
+SUICIDAL = flag("suicidal_ideation", "Thoughts of suicide", "emergency", "", ("S22",), "verified")
+WEIGHT = flag("weight_loss", "Weight loss", "consultation", "See a doctor soon.", ("S41",), "unverified")
 
 
 def test_emergency_names_the_locale_number():
