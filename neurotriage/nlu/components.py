@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 RED_FLAG_ENTITY = "red_flag"
 RED_FLAG_INTENT = "report_red_flag"
+POSSIBLE_RED_FLAG = "possible_red_flag"  # knowledge/red_flags.yml: the safety-net advice when no flag is named
 DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
 # DIET's own red-flag spans count only when it is sure; the trigger detector is the primary net.
 DIET_RED_FLAG_MIN_CONFIDENCE = 0.8
@@ -182,7 +183,9 @@ class EntityReconciler(_LexiconComponent):
                 continue
             entity_type = entity.get(ENTITY_ATTRIBUTE_TYPE)
             if entity_type == RED_FLAG_ENTITY:
-                if (entity.get("confidence_entity") or 0) >= DIET_RED_FLAG_MIN_CONFIDENCE:
+                # DIET's span text is no red-flag id; only a confident, canonical value counts
+                if (entity.get("confidence_entity") or 0) >= DIET_RED_FLAG_MIN_CONFIDENCE and \
+                        entity.get(ENTITY_ATTRIBUTE_VALUE) in self.lexicon.red_flag_triggers:
                     kept.append(entity)
                 continue
             value = str(entity.get(ENTITY_ATTRIBUTE_VALUE, ""))
@@ -230,7 +233,14 @@ class NegationMarker(GraphComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RedFlagDetector(_LexiconComponent):
     """Last in the pipeline, independent of the classifiers: any red-flag trigger adds a `red_flag` entity and makes
-    the intent `report_red_flag`, so the dialogue escalates whatever else the message said."""
+    the intent `report_red_flag`, so the dialogue escalates whatever else the message said.
+
+    Safety net: when the intent classifier is confident that a message reports a red flag but no trigger names
+    which one, the entity `possible_red_flag` is added, whose advice lists the emergency signs (never nothing)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**_LexiconComponent.get_default_config(), "safety_net_confidence": 0.6}
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -238,14 +248,22 @@ class RedFlagDetector(_LexiconComponent):
             known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
             for flag_id, start, end in find_red_flags(_words(message), self.lexicon.red_flag_triggers):
                 if flag_id not in known:
-                    entities.append({ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id,
-                                     ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
-                                     "confidence_entity": 1.0, "extractor": type(self).__name__})
+                    entities.append(self._entity(flag_id, start, end))
                     known.add(flag_id)
+            intent = message.get(INTENT) or {}
+            if not known and intent.get("name") == RED_FLAG_INTENT and \
+                    (intent.get("confidence") or 0) >= self._config["safety_net_confidence"]:
+                text = message.get(TEXT) or ""
+                entities.append(self._entity(POSSIBLE_RED_FLAG, 0, len(text)))
+                known.add(POSSIBLE_RED_FLAG)
             if known:
                 message.set(ENTITIES, entities, add_to_output=True)
                 self._set_red_flag_intent(message)
         return messages
+
+    def _entity(self, flag_id: str, start: int, end: int) -> Dict[str, Any]:
+        return {ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id, ENTITY_ATTRIBUTE_START: start,
+                ENTITY_ATTRIBUTE_END: end, "confidence_entity": 1.0, "extractor": type(self).__name__}
 
     @staticmethod
     def _set_red_flag_intent(message: Message) -> None:

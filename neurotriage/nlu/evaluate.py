@@ -22,7 +22,16 @@ Mention = Tuple[str, str, bool]  # (entity type, canonical value, negated)
 
 
 def _mentions(entities: Iterable[dict]) -> Set[Mention]:
-    return {(e["entity"], str(e.get("value")), e.get("role") == "negated") for e in entities}
+    return {(e["entity"], str(e.get("value")), e.get("role") == "negated") for e in entities
+            if not (e["entity"] == "red_flag" and e.get("role") == "negated")}  # a denied red flag is no red flag
+
+
+def _outside_red_flags(predicted: List[dict], gold: List[dict]) -> List[dict]:
+    """The hold-out annotates a red-flag message as one span and nothing inside it (the annotation guide), so
+    predicted entities inside a gold red-flag span are neither right nor wrong."""
+    spans = [(e["start"], e["end"]) for e in gold if e["entity"] == "red_flag" and "start" in e]
+    return [e for e in predicted if e["entity"] == "red_flag"
+            or not any(start <= e.get("start", -1) and e.get("end", -1) <= end for start, end in spans)]
 
 
 def _f1(precision: float, recall: float) -> float:
@@ -48,7 +57,7 @@ def score(examples: List[dict]) -> dict:
             intent_counts[gold_intent]["fn"] += 1
             intent_counts[predicted_intent]["fp"] += 1
         gold = _mentions(example["entities"])
-        predicted = _mentions(example["predicted_entities"])
+        predicted = _mentions(_outside_red_flags(example["predicted_entities"], example["entities"]))
         for entity_type in {m[0] for m in gold | predicted}:
             gold_t = {m for m in gold if m[0] == entity_type}
             predicted_t = {m for m in predicted if m[0] == entity_type}
@@ -67,6 +76,7 @@ def score(examples: List[dict]) -> dict:
         predicted_flags = {v for t, v, _ in predicted if t == "red_flag"}
         flags["messages_with_flag"] += bool(gold_flags)
         flags["caught"] += bool(gold_flags) and bool(predicted_flags)
+        flags["named_rightly"] += bool(gold_flags) and bool(gold_flags & predicted_flags)
         flags["raised"] += bool(predicted_flags)
         flags["raised_rightly"] += bool(predicted_flags) and bool(gold_flags)
         if gold != predicted or gold_intent != predicted_intent:
@@ -97,6 +107,7 @@ def score(examples: List[dict]) -> dict:
         "negation_accuracy": round(_ratio(negation_right, negation_total), 4), "negation_checked": negation_total,
         "red_flag_recall": round(_ratio(flags["caught"], flags["messages_with_flag"]), 4),
         "red_flag_precision": round(_ratio(flags["raised_rightly"], flags["raised"]), 4),
+        "red_flag_named_recall": round(_ratio(flags["named_rightly"], flags["messages_with_flag"]), 4),
         "red_flag_messages": flags["messages_with_flag"],
         "per_intent": per_intent, "per_entity": per_entity, "errors": misses,
     }
@@ -150,6 +161,7 @@ def main() -> int:
     print(f"negation accuracy      {figures['negation_accuracy']:.3f}   ({figures['negation_checked']} mentions)")
     print(f"red-flag recall        {figures['red_flag_recall']:.3f}   precision {figures['red_flag_precision']:.3f}"
           f"   ({figures['red_flag_messages']} messages with a red flag)")
+    print(f"red flag named exactly {figures['red_flag_named_recall']:.3f}   (the specific flag, not the safety net)")
     print(f"written to {args.out}")
     below = [name for name, minimum in THRESHOLDS.items() if figures[name] < minimum]
     if below:

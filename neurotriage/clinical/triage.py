@@ -1,0 +1,63 @@
+"""The triage level at the end of an assessment, with the reasons a patient and staff can read.
+
+Red flags decide first (they are set the moment they are heard). Without them the level comes from the screening
+result, how long the pain has lasted, how severe it is, and how much it limits daily life (NICE CG173 key principles:
+refer when pain is severe, limits daily activities or an underlying condition is getting worse).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+from neurotriage.clinical.escalation import more_urgent
+
+CHRONIC_MONTHS = 3  # pain that lasts or recurs for more than 3 months is chronic (IASP, S55)
+SEVERE_PAIN_SCORE = 7
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    red_flag_level: Optional[str] = None  # the most urgent red flag's level, if any
+    red_flag_names: Tuple[str, ...] = ()
+    screening_positive: Optional[bool] = None
+    chronic: Optional[bool] = None  # None: not known
+    pain_score: Optional[int] = None
+    limits_daily_life: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    level: str
+    reasons: Tuple[str, ...]
+    source_ids: Tuple[str, ...]
+
+
+def decide(facts: TriageInput) -> TriageDecision:
+    reasons, sources = [], set()
+    level = None
+    if facts.red_flag_level:
+        level = facts.red_flag_level
+        reasons.append("Warning signs mentioned: " + ", ".join(facts.red_flag_names) + ".")
+        sources.update({"S37", "S41"})
+    if facts.screening_positive:
+        level = more_urgent(level, "consultation")
+        reasons.append("The screening questions suggest nerve pain, which is worth a clinician's assessment.")
+        sources.update({"S16", "S20"})
+    if facts.pain_score is not None and facts.pain_score >= SEVERE_PAIN_SCORE:
+        level = more_urgent(level, "consultation")
+        reasons.append(f"The pain is severe ({facts.pain_score} out of 10).")
+        sources.add("S04")
+    if facts.limits_daily_life:
+        level = more_urgent(level, "consultation")
+        reasons.append("The pain limits sleep, daily activities or work.")
+        sources.add("S04")
+    if facts.chronic:
+        level = more_urgent(level, "consultation")
+        reasons.append("The pain has lasted more than 3 months.")
+        sources.add("S55")
+    if level is None:
+        level = "self_care"
+        reasons.append("No warning signs, the screening does not suggest nerve pain, and the pain is recent and "
+                       "not severe: self-care with safety advice, and see a doctor if it lasts or gets worse.")
+        sources.update({"S04", "S46"})
+    return TriageDecision(level, tuple(reasons), tuple(sorted(sources)))

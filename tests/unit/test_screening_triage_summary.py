@@ -1,0 +1,84 @@
+"""Screening scores, the triage decision and the summary's contract fields."""
+from types import SimpleNamespace
+
+import pytest
+
+from neurotriage.clinical.screening import NO, UNKNOWN, YES, answers_from_report, next_item, score
+from neurotriage.clinical.summary import SUMMARY_FIELDS, AssessmentRecord, build_summary
+from neurotriage.clinical.therapy_matching import OptionWarning, TherapyOption
+from neurotriage.clinical.triage import TriageInput, decide
+
+
+def item(symptom, yes=1, no=0):
+    return SimpleNamespace(id=f"dn4_{symptom}", question=f"{symptom}?", symptom_id=symptom, yes_points=yes, no_points=no)
+
+
+DN4 = SimpleNamespace(id="dn4_interview", name="DN4", min_score=0, max_score=7, threshold=3, source_ids=("S16",),
+                      items=[item(s) for s in ("burning", "painful_cold", "electric_shock", "tingling",
+                                               "pins_and_needles", "numbness", "itching")])
+ID_PAIN = SimpleNamespace(id="id_pain", name="ID Pain", min_score=-1, max_score=5, threshold=3, source_ids=("S17",),
+                          items=[item("burning"), SimpleNamespace(id="joints", question="joints only?", symptom_id=None,
+                                                                   yes_points=-1, no_points=0)])
+
+
+def test_free_text_answers_items_and_they_are_not_asked_again():
+    answers = answers_from_report(DN4, ["burning", "tingling"], ["numbness"])
+    assert answers == {"dn4_burning": YES, "dn4_tingling": YES, "dn4_numbness": NO}
+    assert next_item(DN4, answers).id == "dn4_painful_cold"
+
+
+def test_score_threshold_and_dont_know():
+    answers = {"dn4_burning": YES, "dn4_tingling": YES, "dn4_itching": UNKNOWN, "dn4_numbness": NO}
+    result = score(DN4, answers)
+    assert (result.score, result.positive) == (2, False)
+    assert "does not suggest" in result.wording and "you have" not in result.wording.lower()
+    result = score(DN4, {**answers, "dn4_electric_shock": YES})
+    assert (result.score, result.positive) == (3, True)
+    assert "suggests your pain may be nerve pain" in result.wording and "not a diagnosis" in result.wording
+    assert list(result.answers) == ["dn4_burning", "dn4_electric_shock", "dn4_tingling", "dn4_numbness", "dn4_itching"]
+
+
+def test_negative_points_and_floor():
+    assert score(ID_PAIN, {"joints": YES}).score == -1
+    assert score(ID_PAIN, {"dn4_burning": YES, "joints": YES}).score == 0
+
+
+def test_next_item_is_none_when_all_answered():
+    assert next_item(DN4, {i.id: NO for i in DN4.items}) is None
+
+
+@pytest.mark.parametrize("facts, level", [
+    (TriageInput(red_flag_level="emergency", red_flag_names=("chest pain",)), "emergency"),
+    (TriageInput(red_flag_level="urgent", red_flag_names=("shingles near the eye",), screening_positive=True), "urgent"),
+    (TriageInput(screening_positive=True), "consultation"),
+    (TriageInput(screening_positive=False, pain_score=8), "consultation"),
+    (TriageInput(screening_positive=False, chronic=True), "consultation"),
+    (TriageInput(screening_positive=False, limits_daily_life=True), "consultation"),
+    (TriageInput(screening_positive=False, chronic=False, pain_score=3), "self_care"),
+    (TriageInput(), "self_care"),
+])
+def test_triage_levels(facts, level):
+    decision = decide(facts)
+    assert decision.level == level
+    assert decision.reasons and decision.source_ids
+
+
+def test_red_flag_reason_names_the_flags():
+    assert "chest pain" in decide(TriageInput(red_flag_level="emergency", red_flag_names=("chest pain",))).reasons[0]
+
+
+def test_summary_has_every_contract_field_and_lists_all_sources():
+    warning = OptionWarning("Not with sciatica.", "absolute", "guideline", ("S05",), "verified")
+    options = [TherapyOption("pregabalin", "Pregabalin", "medication", "first", "not_advised", (warning,), ("S01",), "verified"),
+               TherapyOption("physical_therapy", "Physiotherapy", "non_drug", "supportive", "discuss", (), ("S04",), "verified")]
+    record = AssessmentRecord("abc", decide(TriageInput(screening_positive=True)), symptoms_present=["burning"],
+                              symptoms_absent=["numbness"], conditions=["sciatica"], pain_score=6,
+                              screening=score(DN4, {"dn4_burning": YES}), therapy_options=options)
+    cited = []
+    summary = build_summary(record, lambda ids: cited.extend(ids) or [{"id": i, "citation": i, "url": None} for i in ids])
+    assert tuple(summary) == SUMMARY_FIELDS
+    assert summary["triage_level"] == "consultation"
+    assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"]}
+    assert summary["contraindications"] == [{"therapy_id": "pregabalin", "suitability": "not_advised", **warning.to_dict()}]
+    assert {"S01", "S04", "S05", "S16"} <= set(cited)
+    assert summary["screening"]["positive"] is False and summary["screening"]["max_score"] == 7
