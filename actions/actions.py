@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
+from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines
 from neurotriage.clinical.escalation import escalate
 from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.profile import PatientProfile
+from neurotriage.clinical.screening import answers_from_report
 from neurotriage.clinical.wording import cite, for_patient
 
 logger = logging.getLogger(__name__)
@@ -21,11 +23,19 @@ def _entities(tracker: Tracker, entity_type: str) -> List[Dict[str, Any]]:
     return [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity_type]
 
 
-def _report_events(tracker: Tracker) -> List[SlotSet]:
-    """Keep every symptom, condition, medication and place the latest message mentioned, denied ones included."""
+def _report_events(tracker: Tracker, entities: Optional[List[Dict[str, Any]]] = None) -> List[SlotSet]:
+    """Keep every symptom, condition, medication and place the message mentioned, denied ones included."""
     report = PatientReport.from_slots(tracker.current_slot_values())
-    report.add_entities(tracker.latest_message.get("entities", []))
+    report.add_entities(tracker.latest_message.get("entities", []) if entities is None else entities)
     return [SlotSet(name, values) for name, values in report.slots.items() if values != (tracker.get_slot(name) or [])]
+
+
+def _screening_prefill(tracker: Tracker, report_events: List[SlotSet]) -> List[SlotSet]:
+    """Screening items the patient has already answered in their own words are not asked again."""
+    slots = {**tracker.current_slot_values(), **{e["name"]: e["value"] for e in report_events}}
+    instrument = knowledge.repository().screening_instrument(SCREENING_INSTRUMENT)
+    known = answers_from_report(instrument, slots.get("symptoms_present") or [], slots.get("symptoms_absent") or [])
+    return [SlotSet(item_id, answer) for item_id, answer in known.items() if tracker.get_slot(item_id) is None]
 
 
 def _locale_slots() -> List[SlotSet]:
@@ -46,7 +56,8 @@ class ActionSessionStart(Action):
 
 
 class ActionEscalateRedFlag(Action):
-    """Runs the moment a red flag is heard, in any state: advice first, triage level set, any form ended."""
+    """Runs the moment a red flag is heard, in any state (rules end a running form first): advice, then the
+    triage level, which never goes down."""
 
     def name(self) -> Text:
         return "action_escalate_red_flag"
@@ -65,31 +76,46 @@ class ActionEscalateRedFlag(Action):
         known = tracker.get_slot("red_flags") or []
         events: List[Dict] = [SlotSet("triage_level", escalation.triage_level),
                               SlotSet("red_flags", known + [f for f in escalation.red_flag_ids if f not in known])]
-        events += _report_events(tracker)
-        if tracker.active_loop.get("name"):
-            events.append(ActiveLoop(None))
-        return events
+        return events + _report_events(tracker)
 
 
 class ActionNotePatientReport(Action):
-    """Keeps what the patient described (including what they deny) and says back what was understood."""
+    """Keeps what the patient described (including what they deny), says back what was understood, and answers
+    the screening items the description already covers. Without consent nothing is kept."""
 
     def name(self) -> Text:
         return "action_note_patient_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        events = _report_events(tracker)
-        noted = [e["value"].replace("_", " ") for e in tracker.latest_message.get("entities", [])
+        consent = tracker.get_slot("consent_given")
+        if consent is None:  # a description before the consent question: the rules ask first, nothing is kept yet
+            return [SlotSet("next_step", "ask_consent")]
+        if consent is False:
+            dispatcher.utter_message(response="utter_general_information_only")
+            return [SlotSet("next_step", "none")]
+        entities = tracker.latest_message.get("entities", [])
+        noted = [e["value"].replace("_", " ") for e in entities
                  if e.get("entity") in ("symptom", "condition", "medication", "body_part") and e.get("role") != "negated"]
-        denied = [e["value"].replace("_", " ") for e in tracker.latest_message.get("entities", [])
-                  if e.get("role") == "negated"]
+        denied = [e["value"].replace("_", " ") for e in entities if e.get("role") == "negated"]
         parts = []
         if noted:
             parts.append("I've noted " + ", ".join(dict.fromkeys(noted)))
         if denied:
             parts.append(("and that you don't have " if noted else "I've noted that you don't have ") + ", ".join(dict.fromkeys(denied)))
         dispatcher.utter_message(text=(" ".join(parts) + ".") if parts else "Thank you, I've noted that.")
-        return events
+        events = _report_events(tracker)
+        events += _screening_prefill(tracker, events) + [SlotSet("pain_described", True)]
+        return events + _continue_assessment(dispatcher, tracker)
+
+
+def _continue_assessment(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """Which part of the assessment comes next (the rules branch on `next_step`): none once it is done or a red flag
+    has already sent the patient on."""
+    if tracker.get_slot("assessment_complete") or tracker.get_slot("triage_level") in ("emergency", "urgent") \
+            or tracker.active_loop.get("name"):
+        return [SlotSet("next_step", "none")]
+    screening_done = all(tracker.get_slot(item) is not None for item in DN4_ITEMS)
+    return [SlotSet("next_step", "history" if screening_done else "screening")]
 
 
 class ActionAnswerFaq(Action):
@@ -141,7 +167,16 @@ class ActionRecordConsent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         agreed = tracker.latest_message.get("intent", {}).get("name") == "affirm"
         dispatcher.utter_message(response="utter_consent_given" if agreed else "utter_consent_declined")
-        return [SlotSet("consent_given", agreed)]
+        if not agreed:
+            return [SlotSet("consent_given", False), SlotSet("next_step", "none")]
+        # what the patient said before agreeing is kept now, so nothing has to be said twice
+        earlier = [entity for event in tracker.events if event.get("event") == "user"
+                   for entity in (event.get("parse_data") or {}).get("entities", [])]
+        events = _report_events(tracker, earlier)
+        if not any(e["name"] == "symptoms_present" and e["value"] for e in events):
+            return [SlotSet("consent_given", True), *events, SlotSet("next_step", "describe")]
+        return [SlotSet("consent_given", True), *events, *_screening_prefill(tracker, events),
+                SlotSet("pain_described", True), *_continue_assessment(dispatcher, tracker)]
 
 
 class ActionHandoff(Action):
@@ -164,17 +199,8 @@ class ActionListTherapyOptions(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         profile = PatientProfile(conditions=tracker.get_slot("conditions") or [],
                                  medications=tracker.get_slot("medications") or [])
-        options = knowledge.repository().therapy_options(profile)
-        suitable = [o for o in options if o.suitability != "not_advised"]
         lines = ["These are options to discuss with a clinician, most recommended first:"]
-        for option in suitable[:6]:
-            caution = (" Take care: " + " ".join(for_patient(w.text, w.review) for w in option.warnings)
-                       if option.suitability == "caution" else "")
-            lines.append(f"- {option.name} ({option.guideline_line.replace('_', ' ')}).{caution} {cite(option.source_ids)}")
-        not_advised = [o for o in options if o.suitability == "not_advised" and o.warnings]
-        for option in not_advised[:4]:
-            reason = option.warnings[0]
-            lines.append(f"- Not advised for you: {option.name}. {for_patient(reason.text, reason.review)} {cite(reason.source_ids)}")
+        lines += option_lines(knowledge.repository().therapy_options(profile))
         dispatcher.utter_message(text="\n".join(lines))
         return []
 

@@ -7,11 +7,18 @@ from functools import lru_cache
 from neurotriage.config import DEFAULTS
 from neurotriage.kb.repository import KnowledgeRepository, Locale
 from neurotriage.kb.session import make_engine, make_session_factory
+from neurotriage.records import RecordsStore
 
 
 @lru_cache(maxsize=1)
 def repository() -> KnowledgeRepository:
     return KnowledgeRepository(make_session_factory(make_engine(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"])))
+
+
+@lru_cache(maxsize=1)
+def records() -> RecordsStore:
+    """Where triage summaries and consultation requests are stored for staff."""
+    return RecordsStore(os.environ.get("RECORDS_DATABASE_URL") or DEFAULTS["RECORDS_DATABASE_URL"])
 
 
 def locale_numbers() -> Locale:

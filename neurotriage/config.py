@@ -37,6 +37,7 @@ class Settings:
     web_port: int
     database_url: str
     tracker_store_url: str
+    records_database_url: str
     locale: str
     max_message_length: int
     log_level: str
@@ -61,6 +62,7 @@ DEFAULTS: Dict[str, str] = {
     "WEB_PORT": "8080",
     "DATABASE_URL": _sqlite_url("knowledge.db"),
     "TRACKER_STORE_URL": _sqlite_url("tracker.db"),
+    "RECORDS_DATABASE_URL": _sqlite_url("records.db"),
     "LOCALE": "UK",
     "MAX_MESSAGE_LENGTH": "2000",
     "LOG_LEVEL": "INFO",
@@ -122,6 +124,7 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env") -> Settings:
         web_port=web_port,
         database_url=_absolute_sqlite(values.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"]),
         tracker_store_url=_absolute_sqlite(values.get("TRACKER_STORE_URL") or DEFAULTS["TRACKER_STORE_URL"]),
+        records_database_url=_absolute_sqlite(values.get("RECORDS_DATABASE_URL") or DEFAULTS["RECORDS_DATABASE_URL"]),
         locale=(values.get("LOCALE") or DEFAULTS["LOCALE"]).upper(),
         max_message_length=int(max_length_raw),
         log_level=(values.get("LOG_LEVEL") or DEFAULTS["LOG_LEVEL"]).upper(),
@@ -176,6 +179,7 @@ def check(settings: Settings, ports: Iterable[str] = ()) -> None:
     """Start-up checks. `ports` names the servers about to start, whose ports must be free."""
     _check_database("DATABASE_URL", settings.database_url)
     _check_database("TRACKER_STORE_URL", settings.tracker_store_url)
+    _check_database("RECORDS_DATABASE_URL", settings.records_database_url)
     port_settings = {"rasa": ("RASA_PORT", settings.rasa_port), "actions": ("ACTION_SERVER_PORT", settings.action_server_port),
                      "web": ("WEB_PORT", settings.web_port)}
     for server in ports:

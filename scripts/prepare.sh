@@ -27,8 +27,12 @@ export MODEL_PATH="models/neurotriage-$model_hash.tar.gz"
 if [ ! -f "$MODEL_PATH" ]; then
     echo "Training the model (inputs changed) ..."
     started=$(date +%s)
-    rasa train --fixed-model-name "neurotriage-$model_hash" --out models --quiet > .run/logs/train.log 2>&1 \
+    # Components that read the generated lexicon are invisible to Rasa's cache: force a full training when it changed.
+    force=""
+    [ "$(cat .run/trained-knowledge-hash 2>/dev/null)" = "$knowledge_hash" ] || force="--force"
+    rasa train $force --fixed-model-name "neurotriage-$model_hash" --out models --quiet > .run/logs/train.log 2>&1 \
         || { tail -n 40 .run/logs/train.log; echo "Training failed: see .run/logs/train.log" >&2; exit 1; }
     echo "$(( $(date +%s) - started ))" > .run/train-seconds
+    echo "$knowledge_hash" > .run/trained-knowledge-hash
     echo "Model trained in $(( $(date +%s) - started )) s: $MODEL_PATH"
 fi

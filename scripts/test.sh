@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_SERVER_PORT=${TEST_ACTION_SERVER_PORT:-5155} WEB_PORT=${TEST_WEB_PORT:-8180}
-export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
-rm -f .run/test-tracker.db
+export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" RECORDS_DATABASE_URL="sqlite:///$PWD/.run/test-records.db"
+export ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
+rm -f .run/test-tracker.db .run/test-records.db
 source scripts/prepare.sh
 source scripts/servers.sh
 mkdir -p results
@@ -36,6 +37,12 @@ start_rasa_server
 wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID"
 
 stage "pytest" pytest -q -p no:cacheprovider tests
+# The clinic's integration contract, checked over HTTP by the shared checker beside this repository.
+if [ -f ../shared/contract_check.py ]; then
+    stage "contract check" python ../shared/contract_check.py --rasa "http://127.0.0.1:$RASA_PORT" --token "$RASA_API_TOKEN"
+else
+    echo "contract check: ../shared/contract_check.py not found beside this repository" >&2; failed+=("contract check missing")
+fi
 stage "story tests" rasa test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints endpoints.yml \
     --fail-on-prediction-errors --out results/story-tests --quiet
 

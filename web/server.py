@@ -167,7 +167,7 @@ def content_security_policy(config: PageConfig, request_host: str) -> str:
         # The widget adds its stylesheet as <style> elements at run time, so inline styles must be allowed.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
-        "font-src 'self'",
+        "font-src 'self' data:",
         f"connect-src {config.connect_sources(request_host)}",
         "object-src 'none'",
         "base-uri 'none'",
@@ -211,6 +211,9 @@ class WidgetFile:
 class PageHandler(BaseHTTPRequestHandler):
     server_version = "NeuroTriageWeb"
     sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
     config: PageConfig
     widget: WidgetFile
 

@@ -246,6 +246,10 @@ class KnowledgeRepository:
         """Options for this patient, ranked by guideline line, each with suitability and warnings."""
         return self._static().catalog.options_for(profile)
 
+    def medication_classes(self, medication_id: str) -> tuple[str, ...]:
+        """The classes of one medication (e.g. pregabalin -> gabapentinoid, cns_depressant, ...)."""
+        return tuple(self._static().catalog.medication_classes.get(medication_id, ()))
+
     def therapy(self, therapy_id: str) -> Optional[TherapyInfo]:
         return self._static().therapies.get(therapy_id)
 

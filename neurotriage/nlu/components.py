@@ -246,8 +246,12 @@ class RedFlagDetector(_LexiconComponent):
         for message in messages:
             entities = list(message.get(ENTITIES, []))
             known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
-            for flag_id, start, end in find_red_flags(_words(message), self.lexicon.red_flag_triggers):
-                if flag_id not in known:
+            words = _words(message)
+            found = find_red_flags(words, self.lexicon.red_flag_triggers)
+            # "no chest pain" is a denial, not a red flag; "no bladder control" keeps its "no" inside the match
+            denied = negated_spans(words, [(start, end) for _, start, end in found])
+            for (flag_id, start, end), is_denied in zip(found, denied):
+                if flag_id not in known and not is_denied:
                     entities.append(self._entity(flag_id, start, end))
                     known.add(flag_id)
             intent = message.get(INTENT) or {}

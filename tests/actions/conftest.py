@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.knowledge as knowledge
 from neurotriage.kb import load, make_engine, make_session_factory
 from neurotriage.kb.repository import KnowledgeRepository
+from neurotriage.records import RecordsStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -23,20 +24,26 @@ def repository(tmp_path_factory):
     return KnowledgeRepository(make_session_factory(engine))
 
 
+@pytest.fixture
+def records_store(tmp_path):
+    return RecordsStore(f"sqlite:///{tmp_path / 'records.db'}")
+
+
 @pytest.fixture(autouse=True)
-def use_repository(repository, monkeypatch):
+def use_repository(repository, records_store, monkeypatch):
     monkeypatch.setattr(knowledge, "repository", lambda: repository)
+    monkeypatch.setattr(knowledge, "records", lambda: records_store)
     monkeypatch.setenv("LOCALE", "UK")
 
 
-def tracker(text="", intent="inform", entities=(), slots=None, active_loop=None, response_selector=None):
+def tracker(text="", intent="inform", entities=(), slots=None, active_loop=None, response_selector=None, events=()):
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": list(entities)}
     if response_selector:
         latest["response_selector"] = response_selector
     all_slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
     all_slots.update(slots or {})
-    return Tracker("test-sender", all_slots, latest, [], False, None, {"name": active_loop} if active_loop else {},
-                   "action_listen")
+    return Tracker("test-sender", all_slots, latest, list(events), False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
 
 
 def run(action, tracker_):

@@ -59,6 +59,10 @@ class Patient:
     def slot(self, name):
         return self.tracker()["slots"].get(name)
 
+    def tracker_text(self):
+        """Everything the bot has said in this conversation."""
+        return " ".join(e.get("text") or "" for e in self.tracker()["events"] if e.get("event") == "bot")
+
 
 @pytest.fixture
 def patient(token):

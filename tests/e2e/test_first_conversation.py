@@ -53,7 +53,7 @@ def test_goodbye(patient):
 
 
 def test_fallback_asks_to_rephrase(patient):
-    assert "didn't understand" in patient.text("/nlu_fallback")
+    assert "not sure I understood" in patient.text("/nlu_fallback")
 
 
 def test_description_is_kept_with_denials(patient):

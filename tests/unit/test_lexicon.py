@@ -95,3 +95,14 @@ def test_lexicon_round_trips_through_json():
     again = Lexicon.from_json(lexicon.to_json())
     assert again.lookup("lyrica") == ("medication", "pregabalin")
     assert [f for f, _, _ in find_red_flags(words("i want to end it all"), again.red_flag_triggers)] == ["suicidal_ideation"]
+
+
+def test_denied_red_flag_words_are_recognised_as_denied():
+    """The detector skips a red flag whose matched words sit in a negation scope."""
+    triggers = tokenised_triggers(NLP, {"chest_pain": [[["chest"], ["pain", "tight"]]]})
+    text = "no chest pain at all"
+    [(flag, start, end)] = find_red_flags(words(text), triggers)
+    assert negated_spans(words(text), [(start, end)]) == [True]
+    text = "crushing chest pain"
+    [(flag, start, end)] = find_red_flags(words(text), triggers)
+    assert negated_spans(words(text), [(start, end)]) == [False]
