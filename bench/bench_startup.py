@@ -15,9 +15,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from servers import ROOT, VENV_BIN, resident_mb, running_servers
+
 RESULTS = ROOT / "results"
-VENV_BIN = ROOT / ".venv" / "bin"
 
 
 def timed(command, **kwargs) -> float:
@@ -45,41 +45,6 @@ def measure_training(scratch: Path) -> tuple[float, int]:
     return seconds, (out / "bench.tar.gz").stat().st_size
 
 
-def resident_mb(pid: int) -> float:
-    """Resident memory of a process and all its children, in MB, from /proc."""
-    total_kb = 0
-    for candidate in [pid] + _children(pid):
-        try:
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return round(total_kb / 1024, 1)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in map(int, children):
-            found += [child] + _children(child)
-    return found
-
-
-def wait_for(url: str, process: subprocess.Popen, limit: float = 240) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {limit} s")
-
-
 def first_answer_seconds(rasa_port: int, process: subprocess.Popen) -> float:
     """Time until the REST channel gives a real answer (the model is loaded and the action server reached)."""
     started = time.perf_counter()
@@ -100,28 +65,12 @@ def first_answer_seconds(rasa_port: int, process: subprocess.Popen) -> float:
 
 
 def measure_servers(model_path: str) -> dict:
-    rasa_port, action_port = 5305, 5355
-    env = {**os.environ, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-           "TRACKER_STORE_URL": f"sqlite:///{ROOT / '.run' / 'bench-tracker.db'}"}
-    logs = ROOT / ".run" / "logs"
-    actions = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                               cwd=ROOT, env=env, stdout=open(logs / "bench-actions.log", "w"), stderr=subprocess.STDOUT)
     started = time.perf_counter()
-    rasa = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--model", model_path, "--endpoints", "endpoints.yml",
-                             "--port", str(rasa_port), "--enable-api", "--auth-token", os.environ["RASA_API_TOKEN"]],
-                            cwd=ROOT, env=env, stdout=open(logs / "bench-rasa.log", "w"), stderr=subprocess.STDOUT)
-    try:
-        action_ready = wait_for(f"http://127.0.0.1:{action_port}/health", actions)
-        rasa_ready = wait_for(f"http://127.0.0.1:{rasa_port}/", rasa)
-        answered = first_answer_seconds(rasa_port, rasa) + rasa_ready
+    with running_servers(model_path, 5305, 5355, "bench-startup") as (rasa, actions, action_ready, rasa_ready):
+        answered = first_answer_seconds(5305, rasa) + rasa_ready
         return {"action_server_ready_s": round(action_ready, 1), "rasa_server_ready_s": round(rasa_ready, 1),
                 "first_rest_answer_s": round(answered, 1), "rasa_server_rss_mb": resident_mb(rasa.pid),
                 "action_server_rss_mb": resident_mb(actions.pid), "measured_after_s": round(time.perf_counter() - started, 1)}
-    finally:
-        for process in (rasa, actions):
-            process.terminate()
-        for process in (rasa, actions):
-            process.wait(timeout=30)
 
 
 def main() -> None:
