@@ -1,5 +1,5 @@
 # NeuroTriage. `make run` starts the assistant; `make test` runs every test. Both set everything up themselves.
-.PHONY: run test shell lock install validate evaluate review-sheet bench clean help
+.PHONY: run test shell web lock install validate evaluate review-sheet bench clean help
 
 help:
 	@echo "make run           set up (venv, knowledge base, model) and run the assistant until Ctrl-C"
@@ -18,6 +18,9 @@ test:
 
 shell:
 	@scripts/shell.sh
+
+web:
+	@web/setup.sh && .venv/bin/python -m web.server
 
 install:
 	@scripts/bootstrap.sh

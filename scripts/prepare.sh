@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/bootstrap.sh
+web/setup.sh
 .venv/bin/python -m neurotriage.config init-env
 eval "$(.venv/bin/python -m neurotriage.config env)" || exit 1
 .venv/bin/python -m neurotriage.config check || exit 1
@@ -22,7 +23,10 @@ if [ "$(cat .run/spacy/knowledge-hash 2>/dev/null)" != "$knowledge_hash" ]; then
 fi
 
 # Train only when the training inputs changed; the model's name carries their fingerprint.
-model_hash=$(cat config.yml domain.yml requirements.lock .run/spacy/knowledge-hash $(find data neurotriage/nlu -type f -name '*.y*ml' -o -type f -name '*.py' | sort) | sha256sum | cut -c1-16)
+# (of the dependencies, only those that shape a trained model count)
+model_hash=$( { cat config.yml domain.yml .run/spacy/knowledge-hash $(find data neurotriage/nlu -type f -name '*.y*ml' -o -type f -name '*.py' | sort);
+                grep -iE '^(rasa|rasa-sdk|tensorflow|tensorflow-text|spacy|spacy-lookups-data|numpy|scikit-learn|scipy)==' requirements.lock; } \
+              | sha256sum | cut -c1-16)
 export MODEL_PATH="models/neurotriage-$model_hash.tar.gz"
 if [ ! -f "$MODEL_PATH" ]; then
     echo "Training the model (inputs changed) ..."

@@ -4,17 +4,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prepare.sh
 source scripts/servers.sh
-.venv/bin/python -m neurotriage.config check rasa actions || exit 1
+.venv/bin/python -m neurotriage.config check rasa actions web || exit 1
 
 trap 'echo; echo "Stopping ..."; stop_servers; echo "Stopped."; exit 0' INT TERM
 start_action_server
 wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID" || { stop_servers; exit 1; }
 start_rasa_server
 wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID" || { stop_servers; exit 1; }
+start_web_server
+wait_until_up "The clinic page" "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID" || { stop_servers; exit 1; }
 
 cat <<INFO
 
 NeuroTriage is running (model $MODEL_PATH).
+  Web page:   http://127.0.0.1:$WEB_PORT/
   REST:       POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "hi"}
   socket.io:  http://127.0.0.1:$RASA_PORT/socket.io
   HTTP API:   http://127.0.0.1:$RASA_PORT/ (token: RASA_API_TOKEN in .env)
@@ -22,4 +25,4 @@ NeuroTriage is running (model $MODEL_PATH).
   Logs:       .run/logs/
 Talk to it in a terminal with: make shell     Stop with Ctrl-C.
 INFO
-wait "$RASA_PID" "$ACTION_SERVER_PID"
+wait "$RASA_PID" "$ACTION_SERVER_PID" "$WEB_PID"

@@ -9,9 +9,14 @@ start_action_server() {
 start_rasa_server() {
     rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
         --interface "$RASA_HOST" --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
-        --cors "http://127.0.0.1:$WEB_PORT" --cors "http://localhost:$WEB_PORT" \
+        --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" \
         --log-file .run/logs/rasa.log > .run/logs/rasa.out 2>&1 &
     RASA_PID=$!
+}
+
+start_web_server() {
+    python -m web.server > .run/logs/web.log 2>&1 &
+    WEB_PID=$!
 }
 
 # wait_until_up NAME URL PID: polls until the URL answers, the process dies, or 180 s pass.
@@ -29,11 +34,11 @@ wait_until_up() {
 }
 
 stop_servers() {
-    for pid in ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+    for pid in ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
         kill "$pid" 2>/dev/null || true
     done
-    for pid in ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+    for pid in ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
         wait "$pid" 2>/dev/null || true
     done
-    RASA_PID="" ACTION_SERVER_PID=""
+    WEB_PID="" RASA_PID="" ACTION_SERVER_PID=""
 }

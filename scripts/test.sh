@@ -11,6 +11,18 @@ source scripts/prepare.sh
 source scripts/servers.sh
 mkdir -p results
 
+# Debian's Chromium for the browser tests (a test tool's own browser download does not work offline).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } > .run/logs/chromium-install.log 2>&1 \
+            || echo "Chromium could not be installed: see .run/logs/chromium-install.log" >&2
+    else
+        echo "Chromium is missing (sudo apt-get install chromium): the browser tests will be skipped." >&2
+    fi
+fi
+# In CI the browser tests must run, never skip.
+if [ "${CI:-}" = true ]; then export BROWSER_TESTS_REQUIRED=1; fi
+
 failed=()
 stage() {  # stage NAME COMMAND...: runs one stage, records a failure and goes on
     local name=$1; shift
@@ -29,12 +41,14 @@ else
     echo "PostgreSQL could not be started: see .run/logs/postgres.log" >&2; failed+=("postgres start")
 fi
 
-.venv/bin/python -m neurotriage.config check rasa actions
+.venv/bin/python -m neurotriage.config check rasa actions web
 trap 'stop_servers' EXIT
 start_action_server
 wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID"
 start_rasa_server
 wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID"
+start_web_server
+wait_until_up "The clinic page" "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID"
 
 stage "pytest" pytest -q -p no:cacheprovider tests
 # The clinic's integration contract, checked over HTTP by the shared checker beside this repository.

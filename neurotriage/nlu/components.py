@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from neurotriage.nlu.lexicon import NEGATED_ROLE, Lexicon, Word, find_red_flags, negated_spans
+from neurotriage.nlu.lexicon import NEGATED_ROLE, Lexicon, Word, find_red_flags, negated_spans, red_flag_denied
 from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE, NOT_AN_ENTITY
 
 logger = logging.getLogger(__name__)
@@ -248,10 +248,8 @@ class RedFlagDetector(_LexiconComponent):
             known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
             words = _words(message)
             found = find_red_flags(words, self.lexicon.red_flag_triggers)
-            # "no chest pain" is a denial, not a red flag; "no bladder control" keeps its "no" inside the match
-            denied = negated_spans(words, [(start, end) for _, start, end in found])
-            for (flag_id, start, end), is_denied in zip(found, denied):
-                if flag_id not in known and not is_denied:
+            for flag_id, start, end in found:
+                if flag_id not in known and not red_flag_denied(words, start, end):  # "no chest pain" is a denial
                     entities.append(self._entity(flag_id, start, end))
                     known.add(flag_id)
             intent = message.get(INTENT) or {}

@@ -130,13 +130,15 @@ CONTRACTIONS = {"n't", "nt"}
 PSEUDO_NEGATION_NEXT = {"only", "just", "sure", "certain", "idea", "doubt", "change", "changes", "better", "worse",
                         "improving", "improved", "helping", "helped", "help", "relief", "matter", "stop", "stopping",
                         "go", "going", "goes", "gone", "ease", "easing", "eased", "bad", "great", "good",
-                        "well", "able", "sleep", "sleeping", "getting", "much", "really", "working", "work", "works"}
+                        "well", "able", "sleep", "sleeping", "getting", "much", "really", "working", "work", "works",
+                        "stops", "ends", "leaves", "lets", "quits", "eases", "settles", "fades"}
 SCOPE_TERMINATORS = {"but", "however", "although", "though", "except", "yet", "apart", "besides", "still", "whereas",
                      "while", "which", "who", "because", "since", "so", "instead", "aside"}
 SENTENCE_BREAKS = {".", ";", "!", "?", ":", "\n"}
 NEGATION_WINDOW = 5
 # "no longer", "not anymore" still deny; "free of" denies; these pronouns after "and" start a new clause.
-NEW_CLAUSE_AFTER_AND = {"i", "it", "my", "me", "im", "i'm", "the", "they", "she", "he", "we", "there", "this"}
+NEW_CLAUSE_AFTER_AND = {"i", "it", "its", "it's", "my", "me", "im", "i'm", "the", "they", "she", "he", "we", "there",
+                        "this", "that", "but"}
 ANSWER_DENIALS = {"no", "none", "nope", "never", "not"}
 
 
@@ -176,7 +178,8 @@ def negated_spans(words: Sequence[Word], entity_spans: Sequence[Tuple[int, int]]
         if word.lower in SENTENCE_BREAKS or word.lower in SCOPE_TERMINATORS:
             scope_open = False
             continue
-        if word.lower == "and" and index + 1 < len(words) and words[index + 1].lower in NEW_CLAUSE_AFTER_AND:
+        # "no numbness at all, it's all burning": "and"/"," before a new subject start a new clause
+        if word.lower in ("and", ",") and index + 1 < len(words) and words[index + 1].lower in NEW_CLAUSE_AFTER_AND:
             scope_open = False
             continue
         if index not in covered and _is_trigger(words, index):
@@ -200,6 +203,19 @@ def negated_spans(words: Sequence[Word], entity_spans: Sequence[Tuple[int, int]]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Red flags: an alternative matches when every one of its groups has a term in the same sentence.
+
+
+# "No bladder control", "no feeling down there": here the negation is the red flag itself (a loss), not a denial.
+LOSS_WORDS = {"control", "feeling", "sensation", "strength", "power", "movement", "use"}
+
+
+def red_flag_denied(words: Sequence[Word], start: int, end: int) -> bool:
+    """Whether the patient denies the red flag matched at [start, end) ("no chest pain"), as opposed to describing a
+    loss ("no bladder control"), which is never treated as a denial. Errs towards escalation."""
+    inside = [w for w in words if w.start >= start and w.end <= end]
+    if any(w.lower in LOSS_WORDS or w.lemma in LOSS_WORDS for w in inside):
+        return False
+    return negated_spans(words, [(start, end)])[0]
 
 
 def sentences(words: Sequence[Word]) -> List[List[Word]]:

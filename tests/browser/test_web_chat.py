@@ -10,6 +10,7 @@ import json
 import os
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -142,8 +143,9 @@ def tracker(session_id):
 def conversation(browser, web_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
-    page.errors = []
+    page.errors, page.requested = [], []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("request", lambda request: page.requested.append(request.url))
     page.goto(web_url)
     wait_for_greeting(page)
     yield page
@@ -280,6 +282,15 @@ def test_the_conversation_is_usable_by_screen_reader(conversation):
     assert page.locator("h1").count() == 1
     failures = page.evaluate(CONTRAST_CHECK)
     assert failures == [], f"text below WCAG AA contrast: {failures}"
+
+
+def test_nothing_was_loaded_from_another_site(conversation):
+    """The widget comes from the page server and the chat from the Rasa server: no CDN, no web fonts."""
+    page_host = urlsplit(conversation.url).hostname
+    hosts = {urlsplit(url).hostname for url in conversation.requested if urlsplit(url).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {page_host}, sorted(hosts)
+    assert any("/vendor/rasa-webchat.js" in url for url in conversation.requested)
+    assert any("/socket.io/" in url for url in conversation.requested)
 
 
 def test_the_summary_renderer_shows_level_options_warnings_and_sources(new_page, screenshot):

@@ -1,7 +1,7 @@
 """Negation scopes, spelling correction and red-flag triggers, on words tokenised by the real spaCy pipeline."""
 import pytest
 
-from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, negated_spans
+from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, negated_spans, red_flag_denied
 from neurotriage.nlu.spacy_builder import blank_pipeline, tokenised_triggers
 
 NLP = blank_pipeline()
@@ -97,12 +97,26 @@ def test_lexicon_round_trips_through_json():
     assert [f for f, _, _ in find_red_flags(words("i want to end it all"), again.red_flag_triggers)] == ["suicidal_ideation"]
 
 
-def test_denied_red_flag_words_are_recognised_as_denied():
-    """The detector skips a red flag whose matched words sit in a negation scope."""
-    triggers = tokenised_triggers(NLP, {"chest_pain": [[["chest"], ["pain", "tight"]]]})
-    text = "no chest pain at all"
+@pytest.mark.parametrize("text, denied", [
+    ("no chest pain at all", True),
+    ("crushing chest pain", False),
+    ("i don't have any chest pain", True),
+    # a loss is the red flag itself, never a denial
+    ("my legs went weak and i've had no bladder control since this morning", False),
+    ("no bowel control today", False),
+])
+def test_denied_red_flags(text, denied):
+    triggers = tokenised_triggers(NLP, {"chest_pain": [[["chest"], ["pain", "tight"]]],
+                                        "bladder_bowel_dysfunction": [[["bladder", "bowel"], ["control"]]]})
     [(flag, start, end)] = find_red_flags(words(text), triggers)
-    assert negated_spans(words(text), [(start, end)]) == [True]
-    text = "crushing chest pain"
-    [(flag, start, end)] = find_red_flags(words(text), triggers)
-    assert negated_spans(words(text), [(start, end)]) == [False]
+    assert red_flag_denied(words(text), start, end) is denied
+
+
+@pytest.mark.parametrize("text, phrases, expected", [
+    ("i have no numbness at all, it's all burning", ["numbness", "burning"], [True, False]),
+    ("actually i'm not on warfarin, it's apixaban", ["warfarin", "apixaban"], [True, False]),
+    ("the burning never stops, it's always in my feet", ["burning", "feet"], [False, False]),
+    ("no numbness, tingling, or burning", ["numbness", "tingling", "burning"], [True, True, True]),
+])
+def test_new_clauses_close_a_negation(text, phrases, expected):
+    assert negated_spans(words(text), spans(text, *phrases)) == expected

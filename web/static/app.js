@@ -19,8 +19,9 @@
 
   /* ---- the summary card inside the conversation ------------------------------------------------------------
    * rasa-webchat renders a custom payload with the `customComponent` it is given, a React component. The widget's
-   * bundle keeps React to itself, so the component returns a plain host element (React's documented element
-   * shape) whose callback ref fills the <div> with the card built by summary.js using DOM APIs.
+   * bundle keeps React to itself, so the component returns a plain React 16 element object for a <div> (the
+   * shape React.createElement makes; the widget and its React are pinned by package-lock.json) whose callback ref
+   * fills the <div> with the card built by summary.js using DOM APIs. tests/browser checks this path.
    */
   var REACT_ELEMENT = (typeof Symbol === 'function' && Symbol['for']) ? Symbol['for']('react.element') : 0xeac7;
 
@@ -135,7 +136,7 @@
       if (bubble.classList.contains('rw-client')) { firstOfReply = true; return; }
       var textNode = $('.rw-message-text', bubble) || bubble;
       var text = textNode.textContent || '';
-      var kind = NT.classifyBotText(text, NT.config);
+      var kind = NT.classifyBotText ? NT.classifyBotText(text, NT.config) : null;
       if (kind) {
         setAttr(bubble, 'data-nt-kind', kind);
         if (kind !== 'notice' && firstOfReply) {

@@ -23,7 +23,8 @@
   }
 
   function sentences(text) {
-    return String(text).split(/(?<=[.!?])\s+|\n+/).map(function (s) { return s.trim(); }).filter(Boolean);
+    return String(text).replace(/([.!?])\s+/g, '$1\n').split(/\n+/)
+      .map(function (s) { return s.trim(); }).filter(Boolean);
   }
 
   var CONDITIONAL = /^(if|in an emergency|in case|should|when)\b/i;
