@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import statistics
 import time
 from pathlib import Path
 
 from rasa.core.agent import Agent
+from rasa.utils.log_utils import configure_structlog
 
 from neurotriage.nlu.evaluate import DEFAULT_HOLDOUT, load_holdout
 
@@ -38,6 +40,7 @@ async def measure(agent, texts):
 
 def main():
     texts = [example["text"] for example in load_holdout(DEFAULT_HOLDOUT)]
+    configure_structlog(logging.WARNING)  # per-message debug lines would skew the timings
     agent = Agent.load(os.environ["MODEL_PATH"])
     timings = asyncio.run(measure(agent, texts))
     figures = {"messages": len(timings), "p50_ms": round(percentile(timings, 0.50), 2),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Set, Tuple
@@ -126,6 +127,9 @@ def load_holdout(path: Path) -> List[dict]:
 
 def predict(model_path: str, examples: List[dict]) -> List[dict]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # per-message debug lines would echo every hold-out text
 
     agent = Agent.load(model_path)
 
