@@ -21,6 +21,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -273,3 +274,16 @@ class RedFlagDetector(_LexiconComponent):
         ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != RED_FLAG_INTENT]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class FaqResponseSelector(ResponseSelector):
+    """Rasa's ResponseSelector, run only on messages classified as the retrieval intent: the others never use its
+    answer, and skipping them saves a model call on most messages."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        retrieval_intent = self.retrieval_intent
+        asked = [m for m in messages if (m.get(INTENT) or {}).get("name") == retrieval_intent]
+        if asked:
+            super().process(asked)
+        return messages

@@ -260,10 +260,13 @@ def find_red_flags(words: Sequence[Word], triggers: Dict[str, List[List[List[Lis
 
 def _first_match(words: Sequence[Word], alternatives: Iterable) -> Optional[Tuple[int, int]]:
     for sentence in sentences(words):
+        present = {w.lower for w in sentence} | {w.lemma for w in sentence}
         for groups in alternatives:
             spans = []
             for group in groups:
-                span = next((s for s in (_find_term(sentence, term) for term in group) if s), None)
+                # a term can only match where its first word occurs: skip the scan for all others
+                span = next((s for s in (_find_term(sentence, term) for term in group
+                                         if term[0][0] in present or term[0][1] in present) if s), None)
                 if span is None:
                     break
                 spans.append(span)
