@@ -9,9 +9,8 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, Restarted, Sessi
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
-from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines
+from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines, report_slot_updates
 from neurotriage.clinical.escalation import escalate
-from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.profile import PatientProfile
 from neurotriage.clinical.screening import answers_from_report
 from neurotriage.clinical.wording import cite, for_patient
@@ -25,9 +24,8 @@ def _entities(tracker: Tracker, entity_type: str) -> List[Dict[str, Any]]:
 
 def _report_events(tracker: Tracker, entities: Optional[List[Dict[str, Any]]] = None) -> List[SlotSet]:
     """Keep every symptom, condition, medication and place the message mentioned, denied ones included."""
-    report = PatientReport.from_slots(tracker.current_slot_values())
-    report.add_entities(tracker.latest_message.get("entities", []) if entities is None else entities)
-    return [SlotSet(name, values) for name, values in report.slots.items() if values != (tracker.get_slot(name) or [])]
+    entities = tracker.latest_message.get("entities", []) if entities is None else entities
+    return [SlotSet(name, values) for name, values in report_slot_updates(tracker, entities).items()]
 
 
 def _screening_prefill(tracker: Tracker, report_events: List[SlotSet]) -> List[SlotSet]:

@@ -65,11 +65,16 @@ def _text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 
 
-def _report_updates(tracker: Tracker, extra_entities: List[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """Slot values after adding this message's entities (and any implied by an answer) to the patient report."""
+def report_slot_updates(tracker: Tracker, entities: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The report slots that change when these entities join the patient report (denied ones included)."""
     report = PatientReport.from_slots(tracker.current_slot_values())
-    report.add_entities(list(_entities(tracker)) + list(extra_entities))
+    report.add_entities(entities)
     return {name: values for name, values in report.slots.items() if values != (tracker.get_slot(name) or [])}
+
+
+def _report_updates(tracker: Tracker, extra_entities: List[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    """This message's entities, and any implied by an answer, added to the patient report."""
+    return report_slot_updates(tracker, list(_entities(tracker)) + list(extra_entities))
 
 
 def _retry_or_skip(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The one knowledge repository the action server uses, opened lazily from the configured DATABASE_URL."""
+"""The knowledge repository and the records store the action server uses, each opened once, lazily, from its URL."""
 from __future__ import annotations
 
 import os
