@@ -56,7 +56,7 @@ def running_servers(model_path: str, rasa_port: int, action_port: int, name: str
     logs = ROOT / ".run" / "logs"
     actions = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
                                cwd=ROOT, env=env, stdout=open(logs / f"{name}-actions.log", "w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--model", model_path, "--endpoints", "endpoints.yml",
+    rasa = subprocess.Popen([str(VENV_BIN / "python"), "-m", "neurotriage.rasa_runtime", "run", "--model", model_path, "--endpoints", "endpoints.yml",
                              "--port", str(rasa_port), "--enable-api", "--auth-token", os.environ["RASA_API_TOKEN"]],
                             cwd=ROOT, env=env, stdout=open(logs / f"{name}-rasa.log", "w"), stderr=subprocess.STDOUT)
     try:
