@@ -290,6 +290,15 @@ def option_lines(options) -> List[str]:
     return lines
 
 
+# Channels whose clients read the summary payload. Messaging apps (Telegram, Slack, Messenger, Twilio) would fail on
+# it or show raw JSON; they get the same content as the text messages above, and staff read the stored summary.
+CUSTOM_PAYLOAD_CHANNELS = {"rest", "socketio", "cmdline"}
+
+
+def sends_custom_payloads(input_channel: Optional[str]) -> bool:
+    return input_channel is None or input_channel in CUSTOM_PAYLOAD_CHANNELS
+
+
 class ActionFinishAssessment(Action):
     """The end of the assessment: triage level with reasons, options with their safety, the summary payload."""
 
@@ -329,7 +338,8 @@ class ActionFinishAssessment(Action):
         dispatcher.utter_message(text="Why: " + " ".join(decision.reasons) + f" {cite(decision.source_ids)}")
         dispatcher.utter_message(text="\n".join(["Treatment options you could discuss with a clinician (general "
                                                  "information, not advice for you):"] + option_lines(options)))
-        dispatcher.utter_message(json_message={"triage_summary": summary})
+        if sends_custom_payloads(tracker.get_latest_input_channel()):
+            dispatcher.utter_message(json_message={"triage_summary": summary})
         if tracker.get_slot("consent_given"):
             knowledge.records().save_summary(summary)
         return [SlotSet("triage_level", decision.level), SlotSet("assessment_complete", True)]

@@ -1,8 +1,9 @@
 """Every setting of NeuroTriage, read in one place from the environment and `.env` (python-dotenv).
 
 Scripts call `python -m neurotriage.config env` to get the settings as shell exports (defaults filled in, so
-endpoints.yml and credentials.yml can name them) and `python -m neurotriage.config check` before start-up, which
-stops with one sentence naming the setting that is wrong instead of a traceback.
+endpoints.yml and credentials.yml can name them), `python -m neurotriage.config credentials` to write the Rasa
+server's credentials file with the messaging channels whose secrets are set, and `python -m neurotriage.config check`
+before start-up, which stops with one sentence naming the setting that is wrong instead of a traceback.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import socket
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -21,6 +22,36 @@ from dotenv import dotenv_values
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = PROJECT_ROOT / ".run"
 PLACEHOLDER_TOKEN = "change-me"
+# Secrets that `init-env` generates on a fresh machine (and adds to an older .env that lacks them).
+GENERATED_SECRETS = ("RASA_API_TOKEN", "STAFF_TOKEN")
+
+
+@dataclass(frozen=True)
+class MessagingChannel:
+    """A messaging app Rasa can serve: on when all its required variables are set, off when none are."""
+    name: str
+    credentials_key: str  # the channel's entry in credentials.yml
+    required: Tuple[Tuple[str, str], ...]  # (credentials field, environment variable)
+    optional: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def variables(self) -> Tuple[str, ...]:
+        return tuple(variable for _, variable in self.required + self.optional)
+
+
+MESSAGING_CHANNELS = (
+    # The classes in neurotriage/channels.py keep a conversation when a reply cannot be delivered.
+    MessagingChannel("telegram", "neurotriage.channels.TelegramInput", (("access_token", "TELEGRAM_ACCESS_TOKEN"), ("verify", "TELEGRAM_BOT_NAME"),
+                                              ("webhook_url", "TELEGRAM_WEBHOOK_URL"))),
+    MessagingChannel("slack", "neurotriage.channels.SlackInput", (("slack_token", "SLACK_BOT_TOKEN"), ("slack_signing_secret", "SLACK_SIGNING_SECRET")),
+                     (("slack_channel", "SLACK_CHANNEL"),)),
+    MessagingChannel("facebook", "neurotriage.channels.FacebookInput", (("verify", "FACEBOOK_VERIFY_TOKEN"), ("secret", "FACEBOOK_APP_SECRET"),
+                                              ("page-access-token", "FACEBOOK_PAGE_ACCESS_TOKEN"))),
+    # Rasa's Twilio channel trusts any caller; this one also checks Twilio's signature.
+    MessagingChannel("twilio", "neurotriage.channels.TwilioInput",
+                     (("account_sid", "TWILIO_ACCOUNT_SID"), ("auth_token", "TWILIO_AUTH_TOKEN"),
+                      ("twilio_number", "TWILIO_NUMBER"), ("webhook_url", "TWILIO_WEBHOOK_URL"))),
+)
 
 
 class SettingsError(Exception):
@@ -41,14 +72,35 @@ class Settings:
     locale: str
     max_message_length: int
     log_level: str
+    web_host: str
+    rasa_socket_url: Optional[str]  # None: the page uses http(s)://<its own host>:RASA_PORT
+    staff_host: str
+    staff_port: int
+    staff_token: Optional[str]  # None: the staff view does not start
+    channel_secrets: Mapping[str, str]  # variables of the messaging channels that are on
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def enabled_channels(self) -> List[MessagingChannel]:
+        return [channel for channel in MESSAGING_CHANNELS if channel.required[0][1] in self.channel_secrets]
+
     def as_environment(self) -> Dict[str, str]:
-        """The settings under the names that .env, endpoints.yml and the scripts use."""
-        return {field.name.upper(): str(getattr(self, field.name)) for field in fields(self)}
+        """The settings under the names that .env, endpoints.yml, credentials and the scripts use."""
+        values = {field.name.upper(): getattr(self, field.name) for field in fields(self) if field.name != "channel_secrets"}
+        values.update(self.channel_secrets)
+        return {key: str(value) for key, value in values.items() if value is not None}
+
+    def credentials(self, base: Mapping[str, object]) -> Dict[str, object]:
+        """credentials.yml for Rasa: the base channels plus each messaging channel that is on. Secrets stay
+        ${VARIABLE} references, which Rasa fills in from its environment, so no secret is written to disk."""
+        result = dict(base)
+        for channel in self.enabled_channels:
+            result[channel.credentials_key] = {field: f"${{{variable}}}" for field, variable
+                                               in channel.required + channel.optional if variable in self.channel_secrets}
+        return result
 
 
 def _sqlite_url(relative_file: str) -> str:
@@ -66,19 +118,44 @@ DEFAULTS: Dict[str, str] = {
     "LOCALE": "UK",
     "MAX_MESSAGE_LENGTH": "2000",
     "LOG_LEVEL": "INFO",
+    "WEB_HOST": "127.0.0.1",
+    "STAFF_HOST": "127.0.0.1",
+    "STAFF_PORT": "8090",
 }
 
 
-def _raw_values(env_file: Optional[Path]) -> Dict[str, str]:
-    """The process environment wins over .env, so CI and tests can override one setting."""
+_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL", "RASA_SOCKET_URL", "STAFF_TOKEN"}
+_CHANNEL_KEYS = {variable for channel in MESSAGING_CHANNELS for variable in channel.variables}
+
+
+def _raw_values(env_file: Optional[Path], environ: Mapping[str, str]) -> Dict[str, str]:
+    """The process environment wins over .env, so CI and tests can override one setting. Empty means unset."""
     values: Dict[str, str] = {}
     if env_file is not None and env_file.exists():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update({k: v for k, v in os.environ.items() if k in DEFAULTS or k in _OTHER_KEYS})
-    return values
+    values.update({k: v for k, v in environ.items() if k in DEFAULTS or k in _OTHER_KEYS or k in _CHANNEL_KEYS})
+    return {k: v.strip() for k, v in values.items() if v.strip()}
 
 
-_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL"}
+def _channel_secrets(values: Dict[str, str]) -> Dict[str, str]:
+    secrets_found: Dict[str, str] = {}
+    for channel in MESSAGING_CHANNELS:
+        required = [variable for _, variable in channel.required]
+        missing = [variable for variable in required if variable not in values]
+        if len(missing) == len(required):
+            continue
+        if missing:
+            raise SettingsError(f"The {channel.name} channel is half configured: set {', '.join(missing)} as well "
+                                f"(or remove {', '.join(v for v in required if v not in missing)}) in .env.")
+        secrets_found.update({variable: values[variable] for variable in channel.variables if variable in values})
+    return secrets_found
+
+
+def _http_url(values: Dict[str, str], name: str) -> Optional[str]:
+    url = values.get(name)
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise SettingsError(f"{name} must start with http:// or https://, but it is '{url}'.")
+    return url
 
 
 def _port(values: Dict[str, str], name: str) -> int:
@@ -100,9 +177,9 @@ def _absolute_sqlite(url: str) -> str:
     return url
 
 
-def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env") -> Settings:
-    values = _raw_values(env_file)
-    token = (values.get("RASA_API_TOKEN") or "").strip()
+def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Mapping[str, str] = os.environ) -> Settings:
+    values = _raw_values(env_file, environ)
+    token = values.get("RASA_API_TOKEN") or ""
     if not token:
         raise SettingsError("RASA_API_TOKEN is not set: put a long random value in .env (see .env.example).")
     if token == PLACEHOLDER_TOKEN:
@@ -110,8 +187,12 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env") -> Settings:
     rasa_port = _port(values, "RASA_PORT")
     action_port = _port(values, "ACTION_SERVER_PORT")
     web_port = _port(values, "WEB_PORT")
-    if len({rasa_port, action_port, web_port}) < 3:
-        raise SettingsError("RASA_PORT, ACTION_SERVER_PORT and WEB_PORT must be three different ports.")
+    staff_port = _port(values, "STAFF_PORT")
+    if len({rasa_port, action_port, web_port, staff_port}) < 4:
+        raise SettingsError("RASA_PORT, ACTION_SERVER_PORT, WEB_PORT and STAFF_PORT must be four different ports.")
+    staff_token = values.get("STAFF_TOKEN")
+    if staff_token in (PLACEHOLDER_TOKEN, token):
+        raise SettingsError("STAFF_TOKEN must be its own long random value, not the example value or RASA_API_TOKEN.")
     max_length_raw = values.get("MAX_MESSAGE_LENGTH") or DEFAULTS["MAX_MESSAGE_LENGTH"]
     if not max_length_raw.isdigit() or int(max_length_raw) < 100:
         raise SettingsError(f"MAX_MESSAGE_LENGTH must be a whole number of at least 100, but it is '{max_length_raw}'.")
@@ -128,22 +209,37 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env") -> Settings:
         locale=(values.get("LOCALE") or DEFAULTS["LOCALE"]).upper(),
         max_message_length=int(max_length_raw),
         log_level=(values.get("LOG_LEVEL") or DEFAULTS["LOG_LEVEL"]).upper(),
+        web_host=values.get("WEB_HOST") or DEFAULTS["WEB_HOST"],
+        rasa_socket_url=_http_url(values, "RASA_SOCKET_URL"),
+        staff_host=values.get("STAFF_HOST") or DEFAULTS["STAFF_HOST"],
+        staff_port=staff_port,
+        staff_token=staff_token,
+        channel_secrets=_channel_secrets(values),
     )
 
 
-def ensure_env_file(env_file: Path = PROJECT_ROOT / ".env", example: Path = PROJECT_ROOT / ".env.example") -> bool:
-    """On a fresh machine, write .env from .env.example with a newly generated API token. True if written."""
-    if env_file.exists():
-        return False
-    token = secrets.token_urlsafe(32)
-    lines = []
-    for line in example.read_text().splitlines():
-        if line.startswith("RASA_API_TOKEN="):
-            line = f"RASA_API_TOKEN={token}"
-        lines.append(line)
-    env_file.write_text("\n".join(lines) + "\n")
-    env_file.chmod(0o600)
-    return True
+def ensure_env_file(env_file: Path = PROJECT_ROOT / ".env", example: Path = PROJECT_ROOT / ".env.example") -> List[str]:
+    """On a fresh machine, write .env from .env.example with newly generated secrets; to an existing .env, add
+    any generated secret it lacks. Returns the names of the secrets generated."""
+    generated: List[str] = []
+    if not env_file.exists():
+        lines = []
+        for line in example.read_text().splitlines():
+            name = line.split("=", 1)[0]
+            if name in GENERATED_SECRETS:
+                line = f"{name}={secrets.token_urlsafe(32)}"
+                generated.append(name)
+            lines.append(line)
+        env_file.write_text("\n".join(lines) + "\n")
+        env_file.chmod(0o600)
+        return generated
+    present = dotenv_values(env_file)
+    missing = [name for name in GENERATED_SECRETS if not present.get(name)]
+    if missing:
+        text = env_file.read_text()
+        additions = "".join(f"{name}={secrets.token_urlsafe(32)}\n" for name in missing)
+        env_file.write_text(text + ("" if text.endswith("\n") or not text else "\n") + additions)
+    return missing
 
 
 def _check_port_free(name: str, host: str, port: int) -> None:
@@ -181,18 +277,30 @@ def check(settings: Settings, ports: Iterable[str] = ()) -> None:
     _check_database("TRACKER_STORE_URL", settings.tracker_store_url)
     _check_database("RECORDS_DATABASE_URL", settings.records_database_url)
     port_settings = {"rasa": ("RASA_PORT", settings.rasa_port), "actions": ("ACTION_SERVER_PORT", settings.action_server_port),
-                     "web": ("WEB_PORT", settings.web_port)}
+                     "web": ("WEB_PORT", settings.web_port), "staff": ("STAFF_PORT", settings.staff_port)}
     for server in ports:
         name, port = port_settings[server]
         _check_port_free(name, "127.0.0.1", port)
+
+
+def write_credentials(settings: Settings, base: Path = PROJECT_ROOT / "credentials.yml",
+                      out: Path = RUN_DIR / "credentials.yml") -> Path:
+    """The credentials file the Rasa server starts with: credentials.yml plus the messaging channels that are on."""
+    import yaml
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    heading = "# Written by `python -m neurotriage.config credentials` from credentials.yml and .env; do not edit.\n"
+    out.write_text(heading + yaml.safe_dump(settings.credentials(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
+    return out
 
 
 def main(argv: List[str]) -> int:
     command = argv[0] if argv else "check"
     try:
         if command == "init-env":
-            if ensure_env_file():
-                print("Created .env from .env.example with a new random RASA_API_TOKEN.")
+            generated = ensure_env_file()
+            if generated:
+                print(f"Wrote new random {' and '.join(generated)} to .env.")
             return 0
         settings = load_settings()
         if command == "env":
@@ -200,8 +308,11 @@ def main(argv: List[str]) -> int:
                 print(f"export {key}={shlex.quote(value)}")
         elif command == "check":
             check(settings, ports=argv[1:])
+        elif command == "credentials":
+            write_credentials(settings)
         else:
-            print(f"unknown command '{command}': use init-env, env or check [rasa] [actions] [web]", file=sys.stderr)
+            print(f"unknown command '{command}': use init-env, env, credentials or check [rasa] [actions] [web] [staff]",
+                  file=sys.stderr)
             return 2
     except SettingsError as error:
         print(f"Configuration problem: {error}", file=sys.stderr)

@@ -10,6 +10,8 @@ web/setup.sh
 .venv/bin/python -m neurotriage.config init-env
 eval "$(.venv/bin/python -m neurotriage.config env)" || exit 1
 .venv/bin/python -m neurotriage.config check || exit 1
+# Rasa's credentials: credentials.yml plus each messaging channel whose secrets are set in .env.
+.venv/bin/python -m neurotriage.config credentials || exit 1
 
 mkdir -p .run/logs models
 export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1

@@ -7,6 +7,14 @@ export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_SERVER_PORT=${TEST_ACTION_SERVER
 export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" RECORDS_DATABASE_URL="sqlite:///$PWD/.run/test-records.db"
 export ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
 rm -f .run/test-tracker.db .run/test-records.db
+# Every messaging channel on, with test secrets, so tests/e2e/test_messaging_channels.py can call each webhook the
+# way its app would (these values override any real ones in .env for the test servers only).
+export TELEGRAM_ACCESS_TOKEN=123456:test-token TELEGRAM_BOT_NAME=neurotriage_test_bot \
+    TELEGRAM_WEBHOOK_URL=https://clinic.invalid/webhooks/telegram/webhook \
+    SLACK_BOT_TOKEN=xoxb-test-token SLACK_SIGNING_SECRET=test-slack-signing-secret \
+    FACEBOOK_VERIFY_TOKEN=test-verify-token FACEBOOK_APP_SECRET=test-app-secret FACEBOOK_PAGE_ACCESS_TOKEN=test-page-token \
+    TWILIO_ACCOUNT_SID=ACtest TWILIO_AUTH_TOKEN=test-twilio-auth-token TWILIO_NUMBER=+15550001111 \
+    TWILIO_WEBHOOK_URL="http://127.0.0.1:$RASA_PORT/webhooks/twilio/webhook"
 source scripts/prepare.sh
 source scripts/servers.sh
 mkdir -p results

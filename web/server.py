@@ -1,7 +1,7 @@
 """The clinic page server: `python -m web.server`.
 
 Serves the page in web/ on WEB_PORT (default 8080) and tells it where the Rasa server's socket.io channel is
-(RASA_PORT, default 5005, on the same host name the page was loaded from). Standard library only.
+(RASA_PORT, default 5005, on the same host name the page was loaded from).
 
 Routes (GET and HEAD only):
   /                         the page; the emergency number of LOCALE (UK 999, US 911, EU 112) is written into it
@@ -14,44 +14,35 @@ Routes (GET and HEAD only):
 Every answer carries a Content-Security-Policy that allows scripts from this server only and connections to this
 server and the Rasa server only, so a message that smuggles in HTML cannot run or load anything.
 
-Settings come from the environment, then from the project's .env, then from the defaults:
-  WEB_HOST (127.0.0.1), WEB_PORT (8080), RASA_PORT (5005), LOCALE (UK),
-  RASA_SOCKET_URL (optional: the socket.io server's full URL when it is not http://<page host>:RASA_PORT,
-  e.g. behind a reverse proxy).
+Settings come from neurotriage.config (environment, then .env, then defaults): WEB_HOST, WEB_PORT, RASA_PORT,
+LOCALE (its numbers from the knowledge base) and RASA_SOCKET_URL (optional: the socket.io server's full URL when it
+is not http://<page host>:RASA_PORT, e.g. behind a reverse proxy).
 """
 from __future__ import annotations
 
 import html
 import json
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
+
+from neurotriage.config import Settings, SettingsError, load_settings
+from neurotriage.kb.repository import KnowledgeRepository
+from neurotriage.kb.session import make_engine, make_session_factory
 
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = WEB_DIR.parent
 STATIC_DIR = WEB_DIR / "static"
 PAGE_TEMPLATE = WEB_DIR / "index.html"
 WIDGET_FILE = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
-LOCALES_FILE = PROJECT_ROOT / "knowledge" / "locales.yml"
-ENV_FILE = PROJECT_ROOT / ".env"
 
 logger = logging.getLogger("web.server")
-
-# Used when knowledge/locales.yml cannot be read; the knowledge base's file is the source of truth.
-FALLBACK_LOCALES: Dict[str, Dict[str, str]] = {
-    "UK": {"emergency_number": "999", "urgent_number": "111", "crisis_line": "Samaritans on 116 123"},
-    "US": {"emergency_number": "911", "urgent_number": "your doctor or an urgent care centre",
-           "crisis_line": "the 988 Suicide & Crisis Lifeline (call or text 988)"},
-    "EU": {"emergency_number": "112", "urgent_number": "your doctor or the out-of-hours service",
-           "crisis_line": "116 123 where available, or 112"},
-}
 
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -67,47 +58,17 @@ _HOST_NAME = re.compile(r"^(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}$|^\[[0-9A
 
 
 class ConfigError(Exception):
-    """A setting is wrong or something the page needs is missing; the message is one sentence that says which."""
+    """Something the page needs is wrong or missing; the message is one sentence that says which."""
 
 
-def _read_env_file(path: Path) -> Dict[str, str]:
-    """KEY=VALUE lines of .env (comments and blank lines skipped, surrounding quotes removed)."""
-    values: Dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
-
-
-def _port(values: Mapping[str, str], name: str, default: int) -> int:
-    raw = values.get(name) or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise ConfigError(f"{name} must be a port number between 1 and 65535, but it is '{raw}'.")
-    return int(raw)
-
-
-def load_locale(locale: str, locales_file: Path = LOCALES_FILE) -> Dict[str, str]:
-    """The emergency, urgent-care and crisis contacts of LOCALE, from knowledge/locales.yml when it can be read."""
-    try:
-        import yaml  # PyYAML comes with Rasa; without it the built-in table is used
-
-        for entry in yaml.safe_load(locales_file.read_text(encoding="utf-8")) or []:
-            if str(entry.get("id", "")).upper() == locale:
-                return {key: str(entry[key]) for key in ("emergency_number", "urgent_number", "crisis_line")}
-    except Exception as error:  # unreadable file or no PyYAML: the fallback table has the same numbers
-        logger.debug("knowledge/locales.yml not used (%s)", error)
-    if locale not in FALLBACK_LOCALES:
-        raise ConfigError(f"LOCALE must be one of {', '.join(FALLBACK_LOCALES)}, but it is '{locale}'.")
-    return dict(FALLBACK_LOCALES[locale])
+def locale_numbers(settings: Settings) -> Dict[str, str]:
+    """The emergency, urgent-care and crisis contacts of LOCALE, from the knowledge base (knowledge/locales.yml)."""
+    repository = KnowledgeRepository(make_session_factory(make_engine(settings.database_url)))
+    locale = repository.locale(settings.locale)
+    if locale is None:
+        raise ConfigError(f"LOCALE '{settings.locale}' is not in the knowledge base (knowledge/locales.yml).")
+    return {"emergency_number": locale.emergency_number, "urgent_number": locale.urgent_number,
+            "crisis_line": locale.crisis_line}
 
 
 @dataclass(frozen=True)
@@ -120,20 +81,10 @@ class PageConfig:
     socket_url: Optional[str] = None  # None: the page uses http(s)://<its own host>:rasa_port
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ, env_file: Path = ENV_FILE) -> "PageConfig":
-        values = {**_read_env_file(env_file), **{k: v for k, v in environ.items() if v != ""}}
-        locale = (values.get("LOCALE") or "UK").strip().upper()
-        socket_url = (values.get("RASA_SOCKET_URL") or "").strip() or None
-        if socket_url and urlsplit(socket_url).scheme not in ("http", "https"):
-            raise ConfigError(f"RASA_SOCKET_URL must start with http:// or https://, but it is '{socket_url}'.")
-        return cls(
-            host=values.get("WEB_HOST") or "127.0.0.1",
-            port=_port(values, "WEB_PORT", 8080),
-            rasa_port=_port(values, "RASA_PORT", 5005),
-            locale=locale,
-            numbers=load_locale(locale),
-            socket_url=socket_url,
-        )
+    def from_settings(cls, settings: Settings, numbers: Optional[Dict[str, str]] = None) -> "PageConfig":
+        return cls(host=settings.web_host, port=settings.web_port, rasa_port=settings.rasa_port,
+                   locale=settings.locale, numbers=numbers or locale_numbers(settings),
+                   socket_url=settings.rasa_socket_url)
 
     def client_config(self) -> Dict[str, object]:
         """What /config.json gives the page's scripts."""
@@ -298,14 +249,15 @@ def make_server(config: PageConfig, widget: Optional[WidgetFile] = None) -> Thre
 
 
 def main() -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        config = PageConfig.from_environment()
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        config = PageConfig.from_settings(settings)
         widget = WidgetFile()
         if not widget.exists():
             raise ConfigError(f"the chat widget is not installed ({WIDGET_FILE.relative_to(PROJECT_ROOT)} is missing): run web/setup.sh.")
         server = make_server(config, widget)
-    except ConfigError as error:
+    except (ConfigError, SettingsError) as error:
         print(f"Configuration problem: {error}", file=sys.stderr)
         return 1
     socket_url = config.socket_url or f"http://<this host>:{config.rasa_port}"

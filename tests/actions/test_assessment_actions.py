@@ -117,6 +117,18 @@ def test_finish_assessment_sends_and_stores_the_summary(records_store):
     assert records_store.summaries()[0]["conversation_id"] == "test-sender"
 
 
+@pytest.mark.parametrize("channel, gets_payload", [("socketio", True), ("rest", True), ("cmdline", True),
+                                                   ("telegram", False), ("slack", False), ("facebook", False),
+                                                   ("twilio", False)])
+def test_summary_payload_only_where_the_client_reads_it(records_store, channel, gets_payload):
+    said = [{"event": "user", "text": "no", "input_channel": channel, "parse_data": {"entities": []}}]
+    slots = {**ANSWERED_SCREENING, "consent_given": True}
+    messages, _ = run(ActionFinishAssessment(), tracker(slots=slots, events=said))
+    assert any(m.get("custom") for m in messages) is gets_payload
+    assert "Triage: " in texts(messages) and "Why: " in texts(messages)
+    assert len(records_store.summaries()) == 1
+
+
 def test_finish_without_consent_stores_nothing(records_store):
     run(ActionFinishAssessment(), tracker(slots={**ANSWERED_SCREENING, "consent_given": False}))
     assert records_store.summaries() == []

@@ -10,13 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from web.server import ConfigError, PageConfig, WidgetFile, load_locale, make_server
+from neurotriage.config import SettingsError, load_settings
+from neurotriage.kb import load, make_engine
+from web.server import ConfigError, PageConfig, WidgetFile, make_server
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def page_config(**environ):
-    """The settings from these variables only (no .env), on a free port."""
-    config = PageConfig.from_environment(environ, env_file=Path("/nonexistent/.env"))
-    return dataclasses.replace(config, port=0)
+@pytest.fixture(scope="module")
+def knowledge_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.db'}"
+    load(make_engine(url), ROOT / "knowledge")
+    return url
+
+
+@pytest.fixture
+def page_config(knowledge_url):
+    """page_config(**environ): the settings from these variables only (no .env), on a free port."""
+    def build(**environ):
+        settings = load_settings(None, {"RASA_API_TOKEN": "a-test-token", "DATABASE_URL": knowledge_url, **environ})
+        return dataclasses.replace(PageConfig.from_settings(settings), port=0)
+    return build
 
 
 @pytest.fixture
@@ -47,21 +61,21 @@ def get(url):
 
 
 @pytest.mark.parametrize("locale, number", [("UK", "999"), ("US", "911"), ("EU", "112"), ("uk", "999")])
-def test_each_locale_gets_its_emergency_number(locale, number):
+def test_each_locale_gets_its_emergency_number(page_config, locale, number):
     assert page_config(LOCALE=locale).numbers["emergency_number"] == number
 
 
-def test_an_unknown_locale_is_a_one_sentence_error():
-    with pytest.raises(ConfigError, match="LOCALE must be one of UK, US, EU"):
-        load_locale("FR", locales_file=Path("/nonexistent.yml"))
+def test_an_unknown_locale_is_a_one_sentence_error(page_config):
+    with pytest.raises(ConfigError, match="LOCALE 'FR' is not in the knowledge base"):
+        page_config(LOCALE="FR")
 
 
-def test_a_bad_port_is_a_one_sentence_error():
-    with pytest.raises(ConfigError, match="RASA_PORT must be a port number"):
+def test_a_bad_port_is_a_one_sentence_error(page_config):
+    with pytest.raises(SettingsError, match="RASA_PORT must be a port number"):
         page_config(RASA_PORT="http")
 
 
-def test_the_page_carries_the_number_and_the_config_tells_where_rasa_is(serve):
+def test_the_page_carries_the_number_and_the_config_tells_where_rasa_is(serve, page_config):
     base = serve(page_config(LOCALE="US", RASA_PORT="5999"))
     status, headers, body = get(base + "/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -72,7 +86,7 @@ def test_the_page_carries_the_number_and_the_config_tells_where_rasa_is(serve):
     assert config["rasaPort"] == 5999 and config["emergencyNumber"] == "911" and config["socketUrl"] is None
 
 
-def test_every_answer_has_a_policy_that_allows_only_this_server_and_rasa(serve):
+def test_every_answer_has_a_policy_that_allows_only_this_server_and_rasa(serve, page_config):
     base = serve(page_config(RASA_PORT="5999"))
     _, headers, _ = get(base + "/")
     policy = headers["Content-Security-Policy"]
@@ -81,21 +95,21 @@ def test_every_answer_has_a_policy_that_allows_only_this_server_and_rasa(serve):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_socket_url_behind_a_proxy_is_used_as_given(serve):
+def test_a_socket_url_behind_a_proxy_is_used_as_given(serve, page_config):
     base = serve(page_config(RASA_SOCKET_URL="https://chat.clinic.example"))
     _, headers, body = get(base + "/config.json")
     assert json.loads(body)["socketUrl"] == "https://chat.clinic.example"
     assert "connect-src 'self' https://chat.clinic.example wss://chat.clinic.example;" in headers["Content-Security-Policy"]
 
 
-def test_the_widget_is_served_without_remote_imports(serve):
+def test_the_widget_is_served_without_remote_imports(serve, page_config):
     base = serve(page_config())
     status, headers, body = get(base + "/vendor/rasa-webchat.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
     assert "fonts.googleapis.com" not in body and "x();" in body
 
 
-def test_only_the_static_folder_is_served(serve):
+def test_only_the_static_folder_is_served(serve, page_config):
     base = serve(page_config())
     assert get(base + "/static/app.js")[0] == 200
     for path in ("/static/../server.py", "/static/%2e%2e/server.py", "/server.py", "/package.json",
@@ -103,7 +117,7 @@ def test_only_the_static_folder_is_served(serve):
         assert get(base + path)[0] == 404, path
 
 
-def test_only_get_and_head_are_answered(serve):
+def test_only_get_and_head_are_answered(serve, page_config):
     base = serve(page_config())
     request = urllib.request.Request(base + "/", data=b"x", method="POST")
     with pytest.raises(urllib.error.HTTPError) as error:

@@ -70,11 +70,80 @@ def test_cli_prints_one_line_and_exits_1(env_file, monkeypatch, capsys):
     assert capsys.readouterr().err.strip().count("\n") == 0
 
 
-def test_init_env_writes_a_fresh_token_once(tmp_path):
+def _value(path, name):
+    return [line for line in path.read_text().splitlines() if line.startswith(name + "=")][0].split("=", 1)[1]
+
+
+def test_init_env_writes_fresh_secrets_once(tmp_path):
     example = tmp_path / ".env.example"
-    example.write_text("# comment\nRASA_API_TOKEN=change-me\nRASA_PORT=5005\n")
+    example.write_text("# comment\nRASA_API_TOKEN=change-me\nSTAFF_TOKEN=change-me\nRASA_PORT=5005\n")
     target = tmp_path / ".env"
-    assert config.ensure_env_file(target, example) is True
-    token = [l for l in target.read_text().splitlines() if l.startswith("RASA_API_TOKEN=")][0].split("=", 1)[1]
-    assert len(token) >= 32 and token != "change-me"
-    assert config.ensure_env_file(target, example) is False
+    assert config.ensure_env_file(target, example) == ["RASA_API_TOKEN", "STAFF_TOKEN"]
+    token, staff = _value(target, "RASA_API_TOKEN"), _value(target, "STAFF_TOKEN")
+    assert len(token) >= 32 and len(staff) >= 32 and len({token, staff, "change-me"}) == 3
+    assert config.ensure_env_file(target, example) == []
+    assert _value(target, "RASA_API_TOKEN") == token
+
+
+def test_init_env_adds_a_missing_secret_to_an_older_env_file(tmp_path):
+    target = tmp_path / ".env"
+    target.write_text("RASA_API_TOKEN=kept-as-it-was\nRASA_PORT=5005")
+    assert config.ensure_env_file(target, tmp_path / "unused") == ["STAFF_TOKEN"]
+    assert _value(target, "RASA_API_TOKEN") == "kept-as-it-was" and _value(target, "RASA_PORT") == "5005"
+    assert len(_value(target, "STAFF_TOKEN")) >= 32
+
+
+def settings_with(**environ):
+    return load_settings(None, {"RASA_API_TOKEN": "a-long-random-token", **environ})
+
+
+def test_no_messaging_channel_is_on_without_its_secrets():
+    settings = settings_with()
+    assert settings.enabled_channels == [] and settings.channel_secrets == {}
+    assert set(settings.credentials({"rest": None, "socketio": {}})) == {"rest", "socketio"}
+
+
+ALL_CHANNELS = {
+    "TELEGRAM_ACCESS_TOKEN": "123:abc", "TELEGRAM_BOT_NAME": "clinic_bot", "TELEGRAM_WEBHOOK_URL": "https://c.example/tg",
+    "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s1",
+    "FACEBOOK_VERIFY_TOKEN": "v", "FACEBOOK_APP_SECRET": "fs", "FACEBOOK_PAGE_ACCESS_TOKEN": "pat",
+    "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tw", "TWILIO_NUMBER": "+441234", "TWILIO_WEBHOOK_URL": "https://c.example/tw",
+}
+
+
+def test_each_channel_is_on_exactly_when_its_secrets_are_set():
+    for channel in config.MESSAGING_CHANNELS:
+        only = {variable: ALL_CHANNELS[variable] for _, variable in channel.required}
+        settings = settings_with(**only)
+        assert [c.name for c in settings.enabled_channels] == [channel.name]
+        assert settings.as_environment()[channel.required[0][1]] == only[channel.required[0][1]]
+
+
+def test_credentials_name_secrets_by_variable_and_never_hold_them(tmp_path):
+    settings = settings_with(**ALL_CHANNELS, SLACK_CHANNEL="#pain-clinic")
+    out = config.write_credentials(settings, base=config.PROJECT_ROOT / "credentials.yml", out=tmp_path / "c.yml")
+    text = out.read_text()
+    for secret in ("123:abc", "xoxb-1", "fs", "pat", "tw"):
+        assert f": {secret}" not in text
+    written = __import__("yaml").safe_load(text)
+    assert written["neurotriage.channels.TelegramInput"] == {"access_token": "${TELEGRAM_ACCESS_TOKEN}", "verify": "${TELEGRAM_BOT_NAME}",
+                                   "webhook_url": "${TELEGRAM_WEBHOOK_URL}"}
+    assert written["neurotriage.channels.SlackInput"]["slack_channel"] == "${SLACK_CHANNEL}"
+    assert written["neurotriage.channels.FacebookInput"]["page-access-token"] == "${FACEBOOK_PAGE_ACCESS_TOKEN}"
+    assert written["neurotriage.channels.TwilioInput"]["auth_token"] == "${TWILIO_AUTH_TOKEN}"
+    assert "rest" in written and "neurotriage.channels.SocketIOInput" in written
+
+
+@pytest.mark.parametrize("given, named", [
+    ({"TELEGRAM_ACCESS_TOKEN": "123:abc"}, "TELEGRAM_BOT_NAME"),
+    ({"SLACK_SIGNING_SECRET": "s1"}, "SLACK_BOT_TOKEN"),
+    ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tw", "TWILIO_NUMBER": "+44"}, "TWILIO_WEBHOOK_URL"),
+    ({"RASA_SOCKET_URL": "ftp://x"}, "RASA_SOCKET_URL"),
+    ({"STAFF_TOKEN": "change-me"}, "STAFF_TOKEN"),
+    ({"STAFF_TOKEN": "a-long-random-token"}, "STAFF_TOKEN"),
+    ({"STAFF_PORT": "5005"}, "STAFF_PORT"),
+])
+def test_half_set_channels_and_wrong_web_settings_name_what_is_wrong(given, named):
+    with pytest.raises(SettingsError) as error:
+        settings_with(**given)
+    assert named in str(error.value) and "\n" not in str(error.value)
