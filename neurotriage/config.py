@@ -2,7 +2,7 @@
 
 Scripts call `python -m neurotriage.config env` to get the settings as shell exports (defaults filled in, so
 endpoints.yml and credentials.yml can name them), `python -m neurotriage.config credentials` to write the Rasa
-server's credentials file with the messaging channels whose secrets are set, and `python -m neurotriage.config check`
+server's credentials and endpoints files (.run/) with the messaging channels whose secrets are set and the lock store, and `python -m neurotriage.config check`
 before start-up, which stops with one sentence naming the setting that is wrong instead of a traceback.
 """
 from __future__ import annotations
@@ -78,6 +78,7 @@ class Settings:
     staff_port: int
     staff_token: Optional[str]  # None: the staff view does not start
     channel_secrets: Mapping[str, str]  # variables of the messaging channels that are on
+    lock_store_url: Optional[str]  # redis://[:password@]host[:port][/db]; None: Rasa's in-memory lock store
 
     @property
     def rasa_url(self) -> str:
@@ -91,7 +92,22 @@ class Settings:
         """The settings under the names that .env, endpoints.yml, credentials and the scripts use."""
         values = {field.name.upper(): getattr(self, field.name) for field in fields(self) if field.name != "channel_secrets"}
         values.update(self.channel_secrets)
+        if self.lock_store_url and urlsplit(self.lock_store_url).password:
+            values["LOCK_STORE_PASSWORD"] = urlsplit(self.lock_store_url).password
         return {key: str(value) for key, value in values.items() if value is not None}
+
+    def endpoints(self, base: Mapping[str, object]) -> Dict[str, object]:
+        """endpoints.yml for Rasa, with a Redis lock store when LOCK_STORE_URL is set. Several Rasa processes that
+        share a tracker store need it, so two turns of one conversation are never processed at the same time."""
+        result = dict(base)
+        if self.lock_store_url:
+            parts = urlsplit(self.lock_store_url)
+            lock_store: Dict[str, object] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+                                             "db": int(parts.path.strip("/") or 0), "key_prefix": "neurotriage"}
+            if parts.password:
+                lock_store["password"] = "${LOCK_STORE_PASSWORD}"
+            result["lock_store"] = lock_store
+        return result
 
     def credentials(self, base: Mapping[str, object]) -> Dict[str, object]:
         """credentials.yml for Rasa: the base channels plus each messaging channel that is on. Secrets stay
@@ -124,7 +140,7 @@ DEFAULTS: Dict[str, str] = {
 }
 
 
-_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL", "RASA_SOCKET_URL", "STAFF_TOKEN"}
+_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL", "RASA_SOCKET_URL", "STAFF_TOKEN", "LOCK_STORE_URL"}
 _CHANNEL_KEYS = {variable for channel in MESSAGING_CHANNELS for variable in channel.variables}
 
 
@@ -149,6 +165,13 @@ def _channel_secrets(values: Dict[str, str]) -> Dict[str, str]:
                                 f"(or remove {', '.join(v for v in required if v not in missing)}) in .env.")
         secrets_found.update({variable: values[variable] for variable in channel.variables if variable in values})
     return secrets_found
+
+
+def _redis_url(values: Dict[str, str]) -> Optional[str]:
+    url = values.get("LOCK_STORE_URL")
+    if url and (urlsplit(url).scheme != "redis" or not urlsplit(url).hostname):
+        raise SettingsError(f"LOCK_STORE_URL must look like redis://host:6379/0, but it is '{url}'.")
+    return url
 
 
 def _http_url(values: Dict[str, str], name: str) -> Optional[str]:
@@ -215,6 +238,7 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Map
         staff_port=staff_port,
         staff_token=staff_token,
         channel_secrets=_channel_secrets(values),
+        lock_store_url=_redis_url(values),
     )
 
 
@@ -271,11 +295,22 @@ def _check_database(name: str, url: str) -> None:
         raise SettingsError(f"{name} cannot be reached ({reason}): check the address, user and password in .env.") from None
 
 
+def _check_redis(name: str, url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except Exception as error:  # refused, timed out, wrong password: the operator fixes the URL either way
+        raise SettingsError(f"{name} cannot be reached ({type(error).__name__}): check the address and password in .env.") from None
+
+
 def check(settings: Settings, ports: Iterable[str] = ()) -> None:
     """Start-up checks. `ports` names the servers about to start, whose ports must be free."""
     _check_database("DATABASE_URL", settings.database_url)
     _check_database("TRACKER_STORE_URL", settings.tracker_store_url)
     _check_database("RECORDS_DATABASE_URL", settings.records_database_url)
+    if settings.lock_store_url:
+        _check_redis("LOCK_STORE_URL", settings.lock_store_url)
     port_settings = {"rasa": ("RASA_PORT", settings.rasa_port), "actions": ("ACTION_SERVER_PORT", settings.action_server_port),
                      "web": ("WEB_PORT", settings.web_port), "staff": ("STAFF_PORT", settings.staff_port)}
     for server in ports:
@@ -291,6 +326,17 @@ def write_credentials(settings: Settings, base: Path = PROJECT_ROOT / "credentia
     out.parent.mkdir(parents=True, exist_ok=True)
     heading = "# Written by `python -m neurotriage.config credentials` from credentials.yml and .env; do not edit.\n"
     out.write_text(heading + yaml.safe_dump(settings.credentials(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
+    return out
+
+
+def write_endpoints(settings: Settings, base: Path = PROJECT_ROOT / "endpoints.yml",
+                    out: Path = RUN_DIR / "endpoints.yml") -> Path:
+    """The endpoints file the Rasa server starts with: endpoints.yml plus the Redis lock store when one is set."""
+    import yaml
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    heading = "# Written by `python -m neurotriage.config credentials` from endpoints.yml and .env; do not edit.\n"
+    out.write_text(heading + yaml.safe_dump(settings.endpoints(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
     return out
 
 
@@ -310,6 +356,7 @@ def main(argv: List[str]) -> int:
             check(settings, ports=argv[1:])
         elif command == "credentials":
             write_credentials(settings)
+            write_endpoints(settings)
         else:
             print(f"unknown command '{command}': use init-env, env, credentials or check [rasa] [actions] [web] [staff]",
                   file=sys.stderr)

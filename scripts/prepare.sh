@@ -10,7 +10,8 @@ web/setup.sh
 .venv/bin/python -m neurotriage.config init-env
 eval "$(.venv/bin/python -m neurotriage.config env)" || exit 1
 .venv/bin/python -m neurotriage.config check || exit 1
-# Rasa's credentials: credentials.yml plus each messaging channel whose secrets are set in .env.
+# Rasa's .run/credentials.yml and .run/endpoints.yml: the committed files plus the messaging channels and the
+# lock store that .env switches on.
 .venv/bin/python -m neurotriage.config credentials || exit 1
 
 mkdir -p .run/logs models

@@ -9,7 +9,7 @@ from neurotriage.config import SettingsError, check, load_settings
 
 @pytest.fixture
 def env_file(tmp_path, monkeypatch):
-    for key in list(config.DEFAULTS) + ["RASA_API_TOKEN", "ACTION_SERVER_URL"]:
+    for key in list(config.DEFAULTS) + sorted(config._OTHER_KEYS | config._CHANNEL_KEYS):
         monkeypatch.delenv(key, raising=False)
     path = tmp_path / ".env"
     path.write_text("RASA_API_TOKEN=a-long-random-token\n")
@@ -147,3 +147,27 @@ def test_half_set_channels_and_wrong_web_settings_name_what_is_wrong(given, name
     with pytest.raises(SettingsError) as error:
         settings_with(**given)
     assert named in str(error.value) and "\n" not in str(error.value)
+
+
+def test_without_a_lock_store_url_rasa_keeps_its_in_memory_lock_store():
+    assert "lock_store" not in settings_with().endpoints({"tracker_store": {"type": "SQL"}})
+
+
+def test_a_lock_store_url_becomes_a_redis_lock_store_with_the_password_by_reference():
+    settings = settings_with(LOCK_STORE_URL="redis://:s3cret@10.0.0.7:6380/2")
+    lock_store = settings.endpoints({})["lock_store"]
+    assert lock_store == {"type": "redis", "url": "10.0.0.7", "port": 6380, "db": 2, "key_prefix": "neurotriage",
+                          "password": "${LOCK_STORE_PASSWORD}"}
+    assert settings.as_environment()["LOCK_STORE_PASSWORD"] == "s3cret"
+
+
+@pytest.mark.parametrize("url", ["10.0.0.7:6379", "http://10.0.0.7:6379", "redis://"])
+def test_a_malformed_lock_store_url_is_named(url):
+    with pytest.raises(SettingsError, match="LOCK_STORE_URL must look like redis://"):
+        settings_with(LOCK_STORE_URL=url)
+
+
+def test_an_unreachable_lock_store_is_one_sentence(env_file, monkeypatch):
+    monkeypatch.setenv("LOCK_STORE_URL", "redis://127.0.0.1:1/0")
+    with pytest.raises(SettingsError, match=r"^LOCK_STORE_URL cannot be reached \(\w+\): check"):
+        check(load_settings(env_file))
