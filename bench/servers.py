@@ -50,11 +50,11 @@ def wait_for(url: str, process: subprocess.Popen, limit: float = 240) -> float:
 @contextmanager
 def running_servers(model_path: str, rasa_port: int, action_port: int, name: str):
     """Yields (rasa process, action process, seconds until each answered); stops both afterwards."""
-    env = {**os.environ, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+    env = {**os.environ, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook", "ACTION_SERVER_PORT": str(action_port),
            "TRACKER_STORE_URL": f"sqlite:///{ROOT / '.run' / f'{name}-tracker.db'}",
            "RECORDS_DATABASE_URL": f"sqlite:///{ROOT / '.run' / f'{name}-records.db'}"}
     logs = ROOT / ".run" / "logs"
-    actions = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+    actions = subprocess.Popen([str(VENV_BIN / "python"), "-m", "neurotriage.action_server"],
                                cwd=ROOT, env=env, stdout=open(logs / f"{name}-actions.log", "w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(VENV_BIN / "python"), "-m", "neurotriage.rasa_runtime", "run", "--model", model_path, "--endpoints", "endpoints.yml",
                              "--port", str(rasa_port), "--enable-api", "--auth-token", os.environ["RASA_API_TOKEN"]],

@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = PROJECT_ROOT / ".run"
 PLACEHOLDER_TOKEN = "change-me"
 # Secrets that `init-env` generates on a fresh machine (and adds to an older .env that lacks them).
-GENERATED_SECRETS = ("RASA_API_TOKEN", "STAFF_TOKEN")
+GENERATED_SECRETS = ("RASA_API_TOKEN", "STAFF_TOKEN", "ACTION_SERVER_SECRET")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class Settings:
     staff_token: Optional[str]  # None: the staff view does not start
     channel_secrets: Mapping[str, str]  # variables of the messaging channels that are on
     lock_store_url: Optional[str]  # redis://[:password@]host[:port][/db]; None: Rasa's in-memory lock store
+    action_server_host: str
+    action_server_workers: int
+    action_server_secret: str  # Rasa sends it on every action call; the action server refuses calls without it
 
     @property
     def rasa_url(self) -> str:
@@ -137,10 +140,13 @@ DEFAULTS: Dict[str, str] = {
     "WEB_HOST": "127.0.0.1",
     "STAFF_HOST": "127.0.0.1",
     "STAFF_PORT": "8090",
+    "ACTION_SERVER_HOST": "127.0.0.1",
+    "ACTION_SERVER_WORKERS": "1",
 }
 
 
-_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL", "RASA_SOCKET_URL", "STAFF_TOKEN", "LOCK_STORE_URL"}
+_OTHER_KEYS = {"RASA_API_TOKEN", "ACTION_SERVER_URL", "RASA_SOCKET_URL", "STAFF_TOKEN", "LOCK_STORE_URL",
+               "ACTION_SERVER_SECRET"}
 _CHANNEL_KEYS = {variable for channel in MESSAGING_CHANNELS for variable in channel.variables}
 
 
@@ -213,6 +219,13 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Map
     staff_port = _port(values, "STAFF_PORT")
     if len({rasa_port, action_port, web_port, staff_port}) < 4:
         raise SettingsError("RASA_PORT, ACTION_SERVER_PORT, WEB_PORT and STAFF_PORT must be four different ports.")
+    action_secret = values.get("ACTION_SERVER_SECRET") or ""
+    if len(action_secret) < 16 or action_secret == PLACEHOLDER_TOKEN:
+        raise SettingsError("ACTION_SERVER_SECRET must be a random value of at least 16 characters (make run writes one "
+                            "into .env).")
+    workers_raw = values.get("ACTION_SERVER_WORKERS") or DEFAULTS["ACTION_SERVER_WORKERS"]
+    if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
+        raise SettingsError(f"ACTION_SERVER_WORKERS must be a whole number from 1 to 32, but it is '{workers_raw}'.")
     staff_token = values.get("STAFF_TOKEN")
     if staff_token in (PLACEHOLDER_TOKEN, token):
         raise SettingsError("STAFF_TOKEN must be its own long random value, not the example value or RASA_API_TOKEN.")
@@ -239,6 +252,9 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Map
         staff_token=staff_token,
         channel_secrets=_channel_secrets(values),
         lock_store_url=_redis_url(values),
+        action_server_host=values.get("ACTION_SERVER_HOST") or DEFAULTS["ACTION_SERVER_HOST"],
+        action_server_workers=int(workers_raw),
+        action_server_secret=action_secret,
     )
 
 

@@ -2,7 +2,7 @@
 # Functions to start and stop the action server and the Rasa server. Sourced by run.sh and test.sh after prepare.sh.
 
 start_action_server() {
-    rasa run actions --actions actions --port "$ACTION_SERVER_PORT" > .run/logs/actions.log 2>&1 &
+    python -m neurotriage.action_server > .run/logs/actions.log 2>&1 &
     ACTION_SERVER_PID=$!
 }
 

@@ -28,7 +28,8 @@ def knowledge_url(tmp_path_factory):
 def page_config(knowledge_url):
     """page_config(**environ): the settings from these variables only (no .env), on a free port."""
     def build(**environ):
-        settings = load_settings(None, {"RASA_API_TOKEN": "a-test-token", "DATABASE_URL": knowledge_url, **environ})
+        settings = load_settings(None, {"RASA_API_TOKEN": "a-test-token", "ACTION_SERVER_SECRET": "0123456789abcdef",
+                                        "DATABASE_URL": knowledge_url, **environ})
         return dataclasses.replace(PageConfig.from_settings(settings), port=0)
     return build
 

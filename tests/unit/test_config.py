@@ -12,7 +12,7 @@ def env_file(tmp_path, monkeypatch):
     for key in list(config.DEFAULTS) + sorted(config._OTHER_KEYS | config._CHANNEL_KEYS):
         monkeypatch.delenv(key, raising=False)
     path = tmp_path / ".env"
-    path.write_text("RASA_API_TOKEN=a-long-random-token\n")
+    path.write_text("RASA_API_TOKEN=a-long-random-token\nACTION_SERVER_SECRET=another-long-random-secret\n")
     return path
 
 
@@ -38,7 +38,10 @@ def test_environment_overrides_env_file(env_file, monkeypatch):
     ("RASA_API_TOKEN=x\nRASA_PORT=fifty\n", "RASA_PORT"),
     ("RASA_API_TOKEN=x\nWEB_PORT=70000\n", "WEB_PORT"),
     ("RASA_API_TOKEN=x\nACTION_SERVER_PORT=5005\n", "ACTION_SERVER_PORT"),
-    ("RASA_API_TOKEN=x\nMAX_MESSAGE_LENGTH=ten\n", "MAX_MESSAGE_LENGTH"),
+    ("RASA_API_TOKEN=x\nACTION_SERVER_SECRET=0123456789abcdef\nMAX_MESSAGE_LENGTH=ten\n", "MAX_MESSAGE_LENGTH"),
+    ("RASA_API_TOKEN=x\n", "ACTION_SERVER_SECRET"),
+    ("RASA_API_TOKEN=x\nACTION_SERVER_SECRET=short\n", "ACTION_SERVER_SECRET"),
+    ("RASA_API_TOKEN=x\nACTION_SERVER_SECRET=0123456789abcdef\nACTION_SERVER_WORKERS=0\n", "ACTION_SERVER_WORKERS"),
 ])
 def test_wrong_settings_name_the_setting(env_file, content, named):
     env_file.write_text(content)
@@ -76,9 +79,9 @@ def _value(path, name):
 
 def test_init_env_writes_fresh_secrets_once(tmp_path):
     example = tmp_path / ".env.example"
-    example.write_text("# comment\nRASA_API_TOKEN=change-me\nSTAFF_TOKEN=change-me\nRASA_PORT=5005\n")
+    example.write_text("# comment\nRASA_API_TOKEN=change-me\nSTAFF_TOKEN=change-me\nACTION_SERVER_SECRET=change-me\nRASA_PORT=5005\n")
     target = tmp_path / ".env"
-    assert config.ensure_env_file(target, example) == ["RASA_API_TOKEN", "STAFF_TOKEN"]
+    assert config.ensure_env_file(target, example) == ["RASA_API_TOKEN", "STAFF_TOKEN", "ACTION_SERVER_SECRET"]
     token, staff = _value(target, "RASA_API_TOKEN"), _value(target, "STAFF_TOKEN")
     assert len(token) >= 32 and len(staff) >= 32 and len({token, staff, "change-me"}) == 3
     assert config.ensure_env_file(target, example) == []
@@ -88,13 +91,13 @@ def test_init_env_writes_fresh_secrets_once(tmp_path):
 def test_init_env_adds_a_missing_secret_to_an_older_env_file(tmp_path):
     target = tmp_path / ".env"
     target.write_text("RASA_API_TOKEN=kept-as-it-was\nRASA_PORT=5005")
-    assert config.ensure_env_file(target, tmp_path / "unused") == ["STAFF_TOKEN"]
+    assert config.ensure_env_file(target, tmp_path / "unused") == ["STAFF_TOKEN", "ACTION_SERVER_SECRET"]
     assert _value(target, "RASA_API_TOKEN") == "kept-as-it-was" and _value(target, "RASA_PORT") == "5005"
     assert len(_value(target, "STAFF_TOKEN")) >= 32
 
 
 def settings_with(**environ):
-    return load_settings(None, {"RASA_API_TOKEN": "a-long-random-token", **environ})
+    return load_settings(None, {"RASA_API_TOKEN": "a-long-random-token", "ACTION_SERVER_SECRET": "0123456789abcdef", **environ})
 
 
 def test_no_messaging_channel_is_on_without_its_secrets():
