@@ -19,6 +19,11 @@ start_web_server() {
     WEB_PID=$!
 }
 
+start_staff_server() {
+    python -m neurotriage.staff > .run/logs/staff.log 2>&1 &
+    STAFF_PID=$!
+}
+
 # wait_until_up NAME URL PID: polls until the URL answers, the process dies, or 180 s pass.
 wait_until_up() {
     local name=$1 url=$2 pid=$3
@@ -34,11 +39,11 @@ wait_until_up() {
 }
 
 stop_servers() {
-    for pid in ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+    for pid in ${STAFF_PID:-} ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
         kill "$pid" 2>/dev/null || true
     done
-    for pid in ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
+    for pid in ${STAFF_PID:-} ${WEB_PID:-} ${RASA_PID:-} ${ACTION_SERVER_PID:-}; do
         wait "$pid" 2>/dev/null || true
     done
-    WEB_PID="" RASA_PID="" ACTION_SERVER_PID=""
+    STAFF_PID="" WEB_PID="" RASA_PID="" ACTION_SERVER_PID=""
 }

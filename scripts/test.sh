@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_SERVER_PORT=${TEST_ACTION_SERVER_PORT:-5155} WEB_PORT=${TEST_WEB_PORT:-8180}
+export STAFF_PORT=${TEST_STAFF_PORT:-8190}
 export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" RECORDS_DATABASE_URL="sqlite:///$PWD/.run/test-records.db"
 export ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
 rm -f .run/test-tracker.db .run/test-records.db
@@ -49,7 +50,7 @@ else
     echo "PostgreSQL could not be started: see .run/logs/postgres.log" >&2; failed+=("postgres start")
 fi
 
-.venv/bin/python -m neurotriage.config check rasa actions web
+.venv/bin/python -m neurotriage.config check rasa actions web staff
 trap 'stop_servers' EXIT
 start_action_server
 wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID"
@@ -57,6 +58,8 @@ start_rasa_server
 wait_until_up "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$RASA_PID"
 start_web_server
 wait_until_up "The clinic page" "http://127.0.0.1:$WEB_PORT/healthz" "$WEB_PID"
+start_staff_server
+wait_until_up "The staff view" "http://127.0.0.1:$STAFF_PORT/staff/healthz" "$STAFF_PID"
 
 stage "pytest" pytest -q -p no:cacheprovider tests
 # The clinic's integration contract, checked over HTTP by the shared checker beside this repository.

@@ -8,15 +8,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime
 
 from neurotriage.config import SettingsError, load_settings
+from neurotriage.records.export import LEVELS, write_summaries_csv
 from neurotriage.records.store import RecordsStore
-
-LEVELS = ("emergency", "urgent", "consultation", "self_care")
 
 
 def main(argv=None) -> int:
@@ -56,16 +54,7 @@ def main(argv=None) -> int:
             print(f"{len(rows)} summaries")
         else:
             with open(args.out, "w", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow(["id", "created_at", "conversation_id", "triage_level", "reasons", "red_flags",
-                                 "screening_score", "therapy_options"])
-                for row in rows:
-                    summary = store.summary(row["id"])
-                    screening = summary.get("screening") or {}
-                    writer.writerow([row["id"], row["created_at"], row["conversation_id"], row["triage_level"],
-                                     " | ".join(summary["reasons"]), " ".join(summary["red_flags"]),
-                                     screening.get("score", ""),
-                                     " ".join(f"{o['id']}:{o['suitability']}" for o in summary["therapy_options"])])
+                write_summaries_csv(store, rows, out)
             print(f"{len(rows)} summaries written to {args.out}")
     return 0
 
