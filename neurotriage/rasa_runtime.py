@@ -1,4 +1,6 @@
-"""Rasa's command line with two speed fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
+"""Rasa's command line with fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
+
+Two speed fixes, below, and one for faults: a failing custom action is explained to the patient (resilience.py).
 
 1. Rasa 3.6 checks every answer from the action server with `jsonschema.validate(result, schema)`. With the jsonschema
 that Rasa 3.6 allows (4.17), that call first re-checks the schema itself against the 2020-12 meta-schema: about 16 ms
@@ -55,8 +57,11 @@ def resolve_event_class(type_name: str, default: Optional[type] = None) -> Optio
 
 
 def apply_fixes() -> None:
+    from neurotriage.resilience import explain_failed_actions
+
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_class)
+    explain_failed_actions()
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ else
     echo "contract check: ../shared/contract_check.py not found beside this repository" >&2; failed+=("contract check missing")
 fi
 stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints .run/endpoints.yml \
-    --fail-on-prediction-errors --out results/story-tests --quiet
+    --e2e --fail-on-prediction-errors --out results/story-tests --quiet
 
 stop_servers
 scripts/postgres.sh stop >/dev/null 2>&1 || true

@@ -1,14 +1,6 @@
 """The first real conversation over REST: greeting, emergency notice, consent, red flag, goodbye, fallback."""
-import json
-import os
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 from tests.e2e.conftest import http
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_greeting_says_what_it_is_and_is_not_and_gives_the_emergency_number(patient):
@@ -71,30 +63,3 @@ def test_http_api_needs_the_token(patient):
     assert status in (401, 403)
     status, _ = http("GET", f"/conversations/{patient.sender}/tracker", token="wrong-token")
     assert status in (401, 403)
-
-
-def test_conversation_survives_a_restart(patient):
-    """A second Rasa process on the same SQLite tracker store sees the conversation the first one had."""
-    patient.say("hi")
-    patient.say("yes")
-    port = int(os.environ.get("RASA_PORT", "5105")) + 7
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "rasa"), "run", "--model", os.environ["MODEL_PATH"], "--endpoints", "endpoints.yml",
-         "--port", str(port), "--enable-api", "--auth-token", patient.token],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, "second Rasa server exited"
-                time.sleep(0.5)
-        with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/conversations/{patient.sender}/tracker?token={patient.token}", timeout=30) as r:
-            slots = json.loads(r.read())["slots"]
-        assert slots["consent_given"] is True
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -52,6 +52,7 @@ def test_unknown_event_names_keep_rasas_handling():
 def test_apply_fixes_replaces_both_methods(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     rasa_runtime.apply_fixes()
     assert RemoteAction._validate_action_result is rasa_runtime.validate_action_result
     assert Event.resolve_by_type is rasa_runtime.resolve_event_class
