@@ -17,6 +17,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from neurotriage.config import SettingsError, load_settings
+from neurotriage.privacy.log_redaction import redact_log_records
 
 SECRET_HEADER = "X-Action-Server-Secret"
 OPEN_PATHS = {"/health"}
@@ -46,6 +47,7 @@ def main() -> int:
         print(f"Configuration problem: {error}", file=sys.stderr)
         return 1
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    redact_log_records()
     app = create_app(settings.action_server_secret)
     logger.info("Action server on http://%s:%s (%s worker(s))", settings.action_server_host,
                 settings.action_server_port, settings.action_server_workers)

@@ -12,15 +12,22 @@ TwilioInput: Rasa's Twilio webhook accepts a POST from anyone, so anyone could w
 naming their phone number. This one answers 403 unless the request carries Twilio's signature of the public webhook
 URL and the form, made with the account's auth token.
 
+RestInput: a malformed body gets a 400 that says what is wrong, instead of Rasa's 500.
+
+RestInput and every channel here: at most RATE_LIMIT_MESSAGES per RATE_LIMIT_WINDOW_SECONDS from one sender; a
+message over the limit is not processed and gets a polite answer that still gives the emergency number.
+
 TelegramInput: Rasa registers the Telegram webhook while the server starts and stops the whole server (web page and
 REST included) when Telegram cannot be reached. Here that failure is logged and the server starts; registering again
 later is `GET /webhooks/telegram/set_webhook`.
 """
 import asyncio
+import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 import rasa.core.channels.facebook as rasa_facebook
+import rasa.core.channels.rest as rasa_rest
 import rasa.core.channels.slack as rasa_slack
 import rasa.core.channels.socketio as rasa_socketio
 import rasa.core.channels.telegram as rasa_telegram
@@ -30,7 +37,79 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from twilio.request_validator import RequestValidator
 
+from neurotriage.config import load_settings
+from neurotriage.rate_limit import SenderRateLimiter
+
 logger = logging.getLogger(__name__)
+
+
+TOO_FAST = ("You're sending messages faster than I can take them in, so I didn't read that one. Please wait a "
+            "minute, then send it again. If this is an emergency, call {emergency_number} now.")
+
+
+def _emergency_number() -> str:
+    from neurotriage.kb.repository import KnowledgeRepository
+    from neurotriage.kb.session import make_engine, make_session_factory
+
+    settings = load_settings()
+    try:
+        locale = KnowledgeRepository(make_session_factory(make_engine(settings.database_url))).locale(settings.locale)
+    except Exception:  # the knowledge base is down: the answer must still name a way to get help
+        locale = None
+    return locale.emergency_number if locale else "your local emergency number"
+
+
+class LimitsMessageRate:
+    """Mixin for an InputChannel: messages from one sender beyond the rate limit are answered, not processed."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        settings = load_settings()
+        limiter = SenderRateLimiter(settings.rate_limit_messages, settings.rate_limit_window_seconds)
+        too_fast = TOO_FAST.format(emergency_number=_emergency_number())
+
+        async def within_rate_limit(message: UserMessage) -> None:
+            if limiter.allow(str(message.sender_id)):
+                await on_new_message(message)
+                return
+            logger.warning("A message on %s was over the per-sender rate limit and was not processed.", self.name())
+            if message.output_channel is not None:
+                await message.output_channel.send_text_message(message.sender_id, too_fast)
+
+        return super().blueprint(within_rate_limit)  # type: ignore[misc]
+
+
+MAX_SENDER_LENGTH = 255  # the tracker store's sender_id column
+
+
+def rest_body_problem(body: bytes) -> Optional[str]:
+    """Why a REST message body cannot be taken, in one sentence; None when it can. Rasa's own channel answers a
+    500 to most malformed bodies, which looks like an outage to the integration that sent them."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return "The body must be JSON in UTF-8: {\"sender\": \"...\", \"message\": \"...\"}."
+    if not isinstance(payload, dict):
+        return "The body must be a JSON object with \"sender\" and \"message\"."
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_LENGTH:
+        return f"\"sender\" must be a string of 1 to {MAX_SENDER_LENGTH} characters."
+    if not isinstance(message, str):
+        return "\"message\" must be a string."
+    return None
+
+
+class RestInput(LimitsMessageRate, rasa_rest.RestInput):
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def refuse_malformed_bodies(request: Request) -> Optional[response.HTTPResponse]:
+            if request.method != "POST" or not request.path.endswith("/webhook"):
+                return None
+            problem = rest_body_problem(request.body or b"")
+            return None if problem is None else response.json({"error": problem}, status=400)
+
+        return webhook
 
 
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
@@ -38,7 +117,7 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
 
 
-class SocketIOInput(rasa_socketio.SocketIOInput):
+class SocketIOInput(LimitsMessageRate, rasa_socketio.SocketIOInput):
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
 
@@ -80,15 +159,15 @@ class KeepsConversationWhenDeliveryFails:
         return super().blueprint(with_guarded_output)  # type: ignore[misc]
 
 
-class SlackInput(KeepsConversationWhenDeliveryFails, rasa_slack.SlackInput):
+class SlackInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_slack.SlackInput):
     pass
 
 
-class FacebookInput(KeepsConversationWhenDeliveryFails, rasa_facebook.FacebookInput):
+class FacebookInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_facebook.FacebookInput):
     pass
 
 
-class TelegramInput(KeepsConversationWhenDeliveryFails, rasa_telegram.TelegramInput):
+class TelegramInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_telegram.TelegramInput):
     def get_output_channel(self) -> rasa_telegram.TelegramOutput:
         channel = rasa_telegram.TelegramOutput(self.access_token)
         try:
@@ -99,7 +178,7 @@ class TelegramInput(KeepsConversationWhenDeliveryFails, rasa_telegram.TelegramIn
         return channel
 
 
-class TwilioInput(KeepsConversationWhenDeliveryFails, rasa_twilio.TwilioInput):
+class TwilioInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_twilio.TwilioInput):
     def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
                  webhook_url: Optional[Text], debug_mode: bool = True) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)

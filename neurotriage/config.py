@@ -82,6 +82,9 @@ class Settings:
     action_server_host: str
     action_server_workers: int
     action_server_secret: str  # Rasa sends it on every action call; the action server refuses calls without it
+    rate_limit_messages: int  # per sender and channel, within rate_limit_window_seconds
+    rate_limit_window_seconds: int
+    retention_days: int  # conversations and records older than this are removed by `python -m neurotriage.privacy purge`
 
     @property
     def rasa_url(self) -> str:
@@ -142,6 +145,9 @@ DEFAULTS: Dict[str, str] = {
     "STAFF_PORT": "8090",
     "ACTION_SERVER_HOST": "127.0.0.1",
     "ACTION_SERVER_WORKERS": "1",
+    "RATE_LIMIT_MESSAGES": "30",
+    "RATE_LIMIT_WINDOW_SECONDS": "60",
+    "RETENTION_DAYS": "365",
 }
 
 
@@ -187,6 +193,13 @@ def _http_url(values: Dict[str, str], name: str) -> Optional[str]:
     return url
 
 
+def _whole_number(values: Dict[str, str], name: str, lowest: int, highest: int) -> int:
+    raw = values.get(name) or DEFAULTS[name]
+    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+        raise SettingsError(f"{name} must be a whole number from {lowest} to {highest}, but it is '{raw}'.")
+    return int(raw)
+
+
 def _port(values: Dict[str, str], name: str) -> int:
     raw = values.get(name) or DEFAULTS[name]
     try:
@@ -223,9 +236,6 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Map
     if len(action_secret) < 16 or action_secret == PLACEHOLDER_TOKEN:
         raise SettingsError("ACTION_SERVER_SECRET must be a random value of at least 16 characters (make run writes one "
                             "into .env).")
-    workers_raw = values.get("ACTION_SERVER_WORKERS") or DEFAULTS["ACTION_SERVER_WORKERS"]
-    if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= 32:
-        raise SettingsError(f"ACTION_SERVER_WORKERS must be a whole number from 1 to 32, but it is '{workers_raw}'.")
     staff_token = values.get("STAFF_TOKEN")
     if staff_token in (PLACEHOLDER_TOKEN, token):
         raise SettingsError("STAFF_TOKEN must be its own long random value, not the example value or RASA_API_TOKEN.")
@@ -253,8 +263,11 @@ def load_settings(env_file: Optional[Path] = PROJECT_ROOT / ".env", environ: Map
         channel_secrets=_channel_secrets(values),
         lock_store_url=_redis_url(values),
         action_server_host=values.get("ACTION_SERVER_HOST") or DEFAULTS["ACTION_SERVER_HOST"],
-        action_server_workers=int(workers_raw),
+        action_server_workers=_whole_number(values, "ACTION_SERVER_WORKERS", 1, 32),
         action_server_secret=action_secret,
+        rate_limit_messages=_whole_number(values, "RATE_LIMIT_MESSAGES", 1, 10_000),
+        rate_limit_window_seconds=_whole_number(values, "RATE_LIMIT_WINDOW_SECONDS", 1, 86_400),
+        retention_days=_whole_number(values, "RETENTION_DAYS", 1, 36_500),
     )
 
 
@@ -371,10 +384,11 @@ def main(argv: List[str]) -> int:
         elif command == "check":
             check(settings, ports=argv[1:])
         elif command == "credentials":
-            write_credentials(settings)
-            write_endpoints(settings)
+            out_dir = Path(argv[1]) if len(argv) > 1 else RUN_DIR
+            write_credentials(settings, out=out_dir / "credentials.yml")
+            write_endpoints(settings, out=out_dir / "endpoints.yml")
         else:
-            print(f"unknown command '{command}': use init-env, env, credentials or check [rasa] [actions] [web] [staff]",
+            print(f"unknown command '{command}': use init-env, env, credentials [DIR] or check [rasa] [actions] [web] [staff]",
                   file=sys.stderr)
             return 2
     except SettingsError as error:

@@ -1,6 +1,7 @@
 """Rasa's command line with fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
 
-Two speed fixes, below, and one for faults: a failing custom action is explained to the patient (resilience.py).
+Two speed fixes, below; one for faults: a failing custom action is explained to the patient (resilience.py); and
+one for privacy: log lines have personal identifiers redacted (privacy/log_redaction.py).
 
 1. Rasa 3.6 checks every answer from the action server with `jsonschema.validate(result, schema)`. With the jsonschema
 that Rasa 3.6 allows (4.17), that call first re-checks the schema itself against the 2020-12 meta-schema: about 16 ms
@@ -57,8 +58,10 @@ def resolve_event_class(type_name: str, default: Optional[type] = None) -> Optio
 
 
 def apply_fixes() -> None:
+    from neurotriage.privacy.log_redaction import redact_log_records
     from neurotriage.resilience import explain_failed_actions
 
+    redact_log_records()
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_class)
     explain_failed_actions()

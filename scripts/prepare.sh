@@ -12,7 +12,9 @@ eval "$(.venv/bin/python -m neurotriage.config env)" || exit 1
 .venv/bin/python -m neurotriage.config check || exit 1
 # Rasa's .run/credentials.yml and .run/endpoints.yml: the committed files plus the messaging channels and the
 # lock store that .env switches on.
-.venv/bin/python -m neurotriage.config credentials || exit 1
+# GENERATED_CONFIG_DIR lets the test servers keep their own copies while `make run` is running.
+export GENERATED_CONFIG_DIR=${GENERATED_CONFIG_DIR:-.run}
+.venv/bin/python -m neurotriage.config credentials "$GENERATED_CONFIG_DIR" || exit 1
 
 mkdir -p .run/logs models
 export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1

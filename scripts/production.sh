@@ -93,7 +93,7 @@ export_production_settings() {
     export RASA_SOCKET_URL="$PUBLIC_URL"
     # Rasa's SQL tracker store opens up to 50 + 100 connections per process by default; a few are plenty here.
     export POSTGRESQL_POOL_SIZE=${POSTGRESQL_POOL_SIZE:-5} POSTGRESQL_MAX_OVERFLOW=${POSTGRESQL_MAX_OVERFLOW:-10}
-    export ACTION_SERVER_SANIC_WORKERS="$ACTION_WORKERS" SANIC_HOST=127.0.0.1
+    export ACTION_SERVER_HOST=127.0.0.1 ACTION_SERVER_WORKERS="$ACTION_WORKERS"
     # the settings with defaults filled in, and LOCK_STORE_PASSWORD, which .run/production/endpoints.yml names
     eval "$(python -m neurotriage.config env)"
 }
@@ -127,11 +127,17 @@ nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 # --- processes -----------------------------------------------------------------------------------------------------
 # Each server runs in its own session (setsid), so stopping it stops its workers too, and Ctrl-C in the terminal that
 # ran `start` does not reach it. Its pid is in .run/production/NAME.pid.
+alive() {  # alive PID: the process exists and is not a zombie (which has stopped and waits to be reaped)
+    local state
+    state=$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 pid_of() {  # pid_of NAME: the pid when that process still runs, else nothing
     local file="$STATE/$1.pid" pid
     [ -f "$file" ] || return 0
     pid=$(cat "$file")
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+    if [ -n "$pid" ] && alive "$pid"; then echo "$pid"; fi
 }
 
 launch() {  # launch NAME LOGFILE COMMAND...: starts COMMAND in the background in its own session
@@ -146,10 +152,10 @@ stop_process() {  # stop_process NAME: SIGTERM to its process group, SIGKILL aft
     if [ -z "$pid" ]; then rm -f "$STATE/$name.pid"; return 0; fi
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 60); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.5
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         say "$name (pid $pid) did not stop within 30 s: killing it"
         kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
@@ -236,7 +242,8 @@ EOF
 # --- the servers ---------------------------------------------------------------------------------------------------
 start_actions() {
     [ -z "$(pid_of actions)" ] || return 0
-    launch actions "$LOGS/actions.log" rasa run actions --actions actions --port "$ACTION_PORT"
+    # NeuroTriage's action server: rasa_sdk's app behind the shared secret, ACTION_SERVER_WORKERS processes on one port
+    launch actions "$LOGS/actions.log" python -m neurotriage.action_server
 }
 
 start_rasa() {  # start_rasa N
@@ -286,8 +293,10 @@ start_nginx() {
 
 # --- commands ----------------------------------------------------------------------------------------------------
 prepare() {
-    # venv, .env, knowledge base, spaCy pipeline and model, exactly as `make run` prepares them (on SQLite: the
-    # PostgreSQL settings are exported only after, so .run/endpoints.yml of `make run` and `make test` stays as it is).
+    # venv, .env, knowledge base, spaCy pipeline and model, exactly as `make run` prepares them (with its SQLite
+    # settings: the PostgreSQL and Redis settings are exported after, for the processes started here only).
+    # Its copies of Rasa's endpoints and credentials go to .run/production/ and are rewritten below.
+    export GENERATED_CONFIG_DIR="$STATE"
     # shellcheck disable=SC1091
     source scripts/prepare.sh
     load_secrets
@@ -300,15 +309,8 @@ production_config() {
     python -m neurotriage.kb load --database-url "$DATABASE_URL" > "$LOGS/kb-load.log" 2>&1 \
         || { cat "$LOGS/kb-load.log" >&2; exit 1; }
     # Rasa's endpoints (PostgreSQL tracker store, Redis lock store) and credentials, written beside the other state so
-    # the files that `make run` and `make test` use are left alone. Secrets stay ${VARIABLE} references.
-    python - "$STATE" <<'PY'
-import sys
-from pathlib import Path
-from neurotriage.config import load_settings, write_credentials, write_endpoints
-settings, state = load_settings(), Path(sys.argv[1])
-write_endpoints(settings, out=state / "endpoints.yml")
-write_credentials(settings, out=state / "credentials.yml")
-PY
+    # the files that `make run` and `make test` use (.run/) are left alone. Secrets stay ${VARIABLE} references.
+    python -m neurotriage.config credentials "$STATE" || exit 1
 }
 
 check_ports_free() {
@@ -418,7 +420,7 @@ cmd_status() {
         fi
     done
     pid=$(sed -n 1p "$ROOT/.run/pg/postmaster.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && alive "$pid"; then
         printf '%-10s %-8s %-8s %s\n' postgres "$pid" "$(rss_mb "$pid")" "127.0.0.1:$PG_PORT_P (shared cluster of scripts/postgres.sh)"
     else
         printf '%-10s %-8s %-8s %s\n' postgres - - "127.0.0.1:$PG_PORT_P (not running)"

@@ -7,7 +7,7 @@ start_action_server() {
 }
 
 start_rasa_server() {
-    python -m neurotriage.rasa_runtime run --model "$MODEL_PATH" --endpoints .run/endpoints.yml --credentials .run/credentials.yml \
+    python -m neurotriage.rasa_runtime run --model "$MODEL_PATH" --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" --credentials "$GENERATED_CONFIG_DIR/credentials.yml" \
         --interface "$RASA_HOST" --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
         --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" \
         --log-file .run/logs/rasa.log > .run/logs/rasa.out 2>&1 &

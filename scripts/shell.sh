@@ -10,4 +10,4 @@ source scripts/servers.sh
 trap 'stop_servers' EXIT
 start_action_server
 wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID"
-python -m neurotriage.rasa_runtime shell --model "$MODEL_PATH" --endpoints .run/endpoints.yml --port "$RASA_PORT"
+python -m neurotriage.rasa_runtime shell --model "$MODEL_PATH" --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" --port "$RASA_PORT"

@@ -7,6 +7,7 @@ export RASA_PORT=${TEST_RASA_PORT:-5105} ACTION_SERVER_PORT=${TEST_ACTION_SERVER
 export STAFF_PORT=${TEST_STAFF_PORT:-8190}
 export TRACKER_STORE_URL="sqlite:///$PWD/.run/test-tracker.db" RECORDS_DATABASE_URL="sqlite:///$PWD/.run/test-records.db"
 export ACTION_SERVER_URL="http://127.0.0.1:${TEST_ACTION_SERVER_PORT:-5155}/webhook"
+export GENERATED_CONFIG_DIR=.run/test-config
 rm -f .run/test-tracker.db .run/test-records.db
 # Every messaging channel on, with test secrets, so tests/e2e/test_messaging_channels.py can call each webhook the
 # way its app would (these values override any real ones in .env for the test servers only).
@@ -68,7 +69,7 @@ if [ -f ../shared/contract_check.py ]; then
 else
     echo "contract check: ../shared/contract_check.py not found beside this repository" >&2; failed+=("contract check missing")
 fi
-stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints .run/endpoints.yml \
+stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" \
     --e2e --fail-on-prediction-errors --out results/story-tests --quiet
 
 stop_servers

@@ -10,6 +10,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, String, Text, delete, selec
 from sqlalchemy.orm import declarative_base
 
 from neurotriage.kb.session import make_engine, make_session_factory
+from neurotriage.privacy.redaction import redact_value
 
 Base = declarative_base()
 
@@ -44,12 +45,15 @@ class RecordsStore:
         self._sessions = make_session_factory(self._engine)
 
     def save_summary(self, summary: dict) -> str:
+        """Stores the summary with personal identifiers in its text redacted; the conversation id is kept as it is,
+        because staff and the erasure command find the conversation by it."""
         summary_id = str(uuid.uuid4())
+        stored = {**redact_value(summary), "conversation_id": summary["conversation_id"]}
         with self._sessions.begin() as session:
             session.add(TriageSummaryRow(
                 id=summary_id, conversation_id=summary["conversation_id"],
                 created_at=datetime.fromisoformat(summary["created_at"]), triage_level=summary["triage_level"],
-                payload=json.dumps(summary)))
+                payload=json.dumps(stored)))
         return summary_id
 
     def latest_summary_id(self, conversation_id: str) -> Optional[str]:
@@ -92,6 +96,14 @@ class RecordsStore:
             return [{"id": r.id, "conversation_id": r.conversation_id, "summary_id": r.summary_id,
                      "created_at": _aware(r.created_at).isoformat(), "triage_level": r.triage_level,
                      "status": r.status} for r in rows]
+
+    def delete_created_before(self, cutoff: datetime) -> int:
+        """Removes summaries and requests created before `cutoff` (the retention period); returns how many rows went."""
+        with self._sessions.begin() as session:
+            removed = session.execute(delete(ConsultationRequestRow).where(
+                ConsultationRequestRow.created_at < _aware(cutoff))).rowcount
+            removed += session.execute(delete(TriageSummaryRow).where(TriageSummaryRow.created_at < _aware(cutoff))).rowcount
+        return removed
 
     def delete_conversation(self, conversation_id: str) -> int:
         """Removes every record derived from one conversation; returns how many rows went."""

@@ -134,7 +134,7 @@ def test_credentials_name_secrets_by_variable_and_never_hold_them(tmp_path):
     assert written["neurotriage.channels.SlackInput"]["slack_channel"] == "${SLACK_CHANNEL}"
     assert written["neurotriage.channels.FacebookInput"]["page-access-token"] == "${FACEBOOK_PAGE_ACCESS_TOKEN}"
     assert written["neurotriage.channels.TwilioInput"]["auth_token"] == "${TWILIO_AUTH_TOKEN}"
-    assert "rest" in written and "neurotriage.channels.SocketIOInput" in written
+    assert "neurotriage.channels.RestInput" in written and "neurotriage.channels.SocketIOInput" in written
 
 
 @pytest.mark.parametrize("given, named", [

@@ -1,4 +1,6 @@
 """The speed fixes in neurotriage.rasa_runtime keep Rasa's contracts: same verdicts, same errors, same classes."""
+import logging
+
 import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
@@ -49,10 +51,12 @@ def test_unknown_event_names_keep_rasas_handling():
         rasa_runtime.resolve_event_class("no_such_event")
 
 
-def test_apply_fixes_replaces_both_methods(monkeypatch):
+def test_apply_fixes_replaces_the_methods(monkeypatch):
+    monkeypatch.setattr(logging, "_logRecordFactory", logging.getLogRecordFactory())
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     rasa_runtime.apply_fixes()
     assert RemoteAction._validate_action_result is rasa_runtime.validate_action_result
     assert Event.resolve_by_type is rasa_runtime.resolve_event_class
+    assert getattr(logging.getLogRecordFactory(), "redacts", False)

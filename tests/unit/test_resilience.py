@@ -1,5 +1,4 @@
 """A failing action server is explained to the patient, with the emergency advice, and the turn keeps its place."""
-import asyncio
 import socket
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from tests.async_support import run_sync
 from neurotriage import resilience
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
@@ -31,7 +31,7 @@ def tracker_after(text: str, message_id: str) -> DialogueStateTracker:
 
 
 def run(action, tracker):
-    return asyncio.run(resilience.run_or_explain_unavailable(
+    return run_sync(resilience.run_or_explain_unavailable(
         action, CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(DOMAIN.responses), tracker, DOMAIN))
 
 

@@ -1,0 +1,28 @@
+"""Log lines with personal identifiers redacted, whichever library writes them.
+
+Rasa logs what patients write at debug level, and a traceback can quote it at any level. Installed once at process
+start (Rasa server, action server), the record factory redacts each record's final message before any handler sees it.
+"""
+import logging
+
+from neurotriage.privacy.redaction import redact_text
+
+
+def redact_log_records() -> None:
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "redacts", False):
+        return
+
+    def make_redacted_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: leave it to logging's own error report
+            return record
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return record
+
+    make_redacted_record.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_redacted_record)
