@@ -1,0 +1,1 @@
+"""Privacy safeguards for patient data (pure Python, no Rasa imports)."""
