@@ -1,6 +1,5 @@
 """Actions run against a real rasa_sdk Tracker, the project's real domain and the real knowledge content,
 loaded into a temporary SQLite knowledge base."""
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import actions.knowledge as knowledge
 from neurotriage.kb import load, make_engine, make_session_factory
 from neurotriage.kb.repository import KnowledgeRepository
 from neurotriage.records import RecordsStore
+from tests.async_support import run_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -48,7 +48,7 @@ def tracker(text="", intent="inform", entities=(), slots=None, active_loop=None,
 
 def run(action, tracker_):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
+    events = run_sync(action.run(dispatcher, tracker_, DOMAIN))
     return dispatcher.messages, events
 
 

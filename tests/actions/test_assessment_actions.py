@@ -1,5 +1,4 @@
 """The assessment's actions and form validators with a real Tracker, the real domain and the real knowledge base."""
-import asyncio
 
 import pytest
 
@@ -8,6 +7,7 @@ from actions.assessment import (ASK_ACTIONS, DN4_ITEMS, ActionApplyCorrection, A
                                 ActionDefaultFallback, ActionExplainQuestion, ActionFinishAssessment,
                                 ActionRequestConsultation, ValidateHistoryForm, ValidateScreeningForm)
 from tests.actions.conftest import DOMAIN, run, slot_events, texts, tracker
+from tests.async_support import run_sync
 
 ANSWERED_SCREENING = {item: "no" for item in DN4_ITEMS}
 
@@ -76,7 +76,7 @@ def test_history_yes_records_the_condition_and_no_the_denial():
 ])
 def test_history_skips_what_is_known_or_does_not_apply(slots, skipped):
     form = ValidateHistoryForm()
-    required = asyncio.run(form.required_slots(DOMAIN["forms"]["history_form"]["required_slots"], None,
+    required = run_sync(form.required_slots(DOMAIN["forms"]["history_form"]["required_slots"], None,
                                                tracker(slots=slots), DOMAIN))
     assert skipped not in required
 

@@ -10,6 +10,7 @@ import pytest
 import socketio
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from tests.async_support import run_sync
 from tests.e2e.conftest import RASA_URL
 
 REST = f"{RASA_URL}/webhooks/rest/webhook"
@@ -108,7 +109,7 @@ async def socket_round(payloads):
 @given(payloads=st.lists(st.one_of(JSON_VALUES, st.builds(lambda m: {"message": m, "session_id": "x"}, MESSAGES),
                                    st.builds(lambda m: {"message": m}, JSON_VALUES)), min_size=1, max_size=4))
 def test_socket_io_survives_any_payload_and_still_answers(payloads):
-    connected, answers = asyncio.run(socket_round(payloads))
+    connected, answers = run_sync(socket_round(payloads))
     assert connected, "the socket.io connection was dropped"
     assert any("NeuroTriage" in str(answer) for answer in answers), "no greeting after the bad payloads"
     rasa_still_answers()
