@@ -12,9 +12,11 @@
 #
 # Ports (environment, defaults in brackets): PRODUCTION_HTTP_PORT nginx [8088], PRODUCTION_RASA1_PORT [5705],
 # PRODUCTION_RASA2_PORT [5706], PRODUCTION_ACTION_PORT [5755], PRODUCTION_REDIS_PORT [56379],
-# PRODUCTION_WEB_PORT [8188], PRODUCTION_STAFF_PORT [8198], PG_PORT [55432, the cluster of scripts/postgres.sh].
+# PRODUCTION_WEB_PORT [8188], PRODUCTION_STAFF_PORT [8198], PRODUCTION_PG_PORT [55433].
 # PRODUCTION_ACTION_WORKERS [2] is the number of action-server worker processes; PRODUCTION_PUBLIC_URL
 # [http://127.0.0.1:PRODUCTION_HTTP_PORT] is the address patients' browsers use.
+# PostgreSQL is a cluster of its own in .run/pg-production (not the test cluster of scripts/postgres.sh, which
+# `make test` stops when it ends), with password authentication on TCP.
 # Secrets (database and Redis passwords) are generated once into .run/production/secrets.env (mode 600, git-ignored).
 # `make run` (SQLite, one Rasa process) is not touched by any of this.
 set -euo pipefail
@@ -24,6 +26,7 @@ STATE="$ROOT/.run/production"
 LOGS="$STATE/logs"
 NGINX_DIR="$ROOT/.run/nginx"
 REDIS_DIR="$ROOT/.run/redis"
+PG_DIR="$ROOT/.run/pg-production"
 mkdir -p "$STATE" "$LOGS"
 chmod 700 "$STATE"
 
@@ -45,7 +48,7 @@ load_ports() {
     REDIS_PORT=${PRODUCTION_REDIS_PORT:-56379}
     WEB_PORT_P=${PRODUCTION_WEB_PORT:-8188}
     STAFF_PORT_P=${PRODUCTION_STAFF_PORT:-8198}
-    PG_PORT_P=${PG_PORT:-55432}
+    PG_PORT_P=${PRODUCTION_PG_PORT:-55433}
     PUBLIC_URL=${PRODUCTION_PUBLIC_URL:-http://127.0.0.1:$HTTP_PORT}
 }
 
@@ -70,9 +73,8 @@ random_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 load_secrets() {
     if [ ! -f "$STATE/secrets.env" ]; then
-        umask 077
-        printf 'PRODUCTION_PG_PASSWORD=%s\nPRODUCTION_REDIS_PASSWORD=%s\n' "$(random_secret)" "$(random_secret)" > "$STATE/secrets.env"
-        umask 022
+        (umask 077; printf 'PRODUCTION_PG_PASSWORD=%s\nPRODUCTION_REDIS_PASSWORD=%s\n' "$(random_secret)" "$(random_secret)" \
+            > "$STATE/secrets.env")
         say "generated the database and Redis passwords into $STATE/secrets.env"
     fi
     # shellcheck disable=SC1091
@@ -119,8 +121,11 @@ ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    [ -n "$(pg_bin)" ] || missing+=(postgresql)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 
@@ -182,16 +187,46 @@ wait_until() {
 }
 
 # --- PostgreSQL and Redis ----------------------------------------------------------------------------------------
+# initdb and postgres refuse to run as root: as root, they run as the postgres OS user.
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+postgres_pid() {
+    local pid
+    pid=$(sed -n 1p "$PG_DIR/postmaster.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && alive "$pid"; then echo "$pid"; fi
+}
+
 start_postgres() {
-    local was_running=""
-    [ -f "$ROOT/.run/pg/postmaster.pid" ] && port_busy "$PG_PORT_P" && was_running=1
-    PG_PORT="$PG_PORT_P" scripts/postgres.sh start > /dev/null 2> "$LOGS/postgres.log" \
-        || { cat "$LOGS/postgres.log" >&2; say "PostgreSQL did not start"; exit 1; }
-    [ -n "$was_running" ] || touch "$STATE/postgres-started-here"
+    if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+        say "creating a PostgreSQL cluster in $PG_DIR"
+        mkdir -p "$PG_DIR"
+        if [ "$(id -u)" -eq 0 ]; then
+            chown postgres:postgres "$PG_DIR"
+            chmod o+x "$ROOT/.run"  # the postgres user must reach its data folder
+        fi
+        chmod 700 "$PG_DIR"
+        # TCP connections need a password (scram-sha-256); the unix socket lives in the data folder, which only the
+        # cluster's owner can enter, and is how this script administers the cluster.
+        as_postgres "$(pg_bin)/initdb" -D "$PG_DIR" -U postgres -E UTF8 --no-locale \
+            --auth-local=trust --auth-host=scram-sha-256 > "$LOGS/initdb.log" 2>&1 \
+            || { cat "$LOGS/initdb.log" >&2; say "initdb failed"; exit 1; }
+        as_postgres tee -a "$PG_DIR/postgresql.conf" > /dev/null <<EOF
+# scripts/production.sh: loopback only, the socket beside the data
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_DIR'
+password_encryption = 'scram-sha-256'
+max_connections = 200
+EOF
+    fi
+    if [ -z "$(postgres_pid)" ]; then
+        as_postgres "$(pg_bin)/pg_ctl" start -w -t 60 -D "$PG_DIR" -l "$PG_DIR/server.log" -o "-p $PG_PORT_P" > /dev/null \
+            || { as_postgres tail -n 20 "$PG_DIR/server.log" >&2; say "PostgreSQL did not start"; exit 1; }
+    fi
     # A role of its own with a password, owning three databases: the conversations, the clinical content, and the
-    # triage records (patient data, kept apart). The shared test cluster trusts loopback connections, so here the
-    # password is carried but not checked; a real server checks it (docs/production.md).
-    local psql=("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql" -h 127.0.0.1 -p "$PG_PORT_P" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+    # triage records (patient data, kept apart).
+    local psql=(as_postgres "$(pg_bin)/psql" -h "$PG_DIR" -p "$PG_PORT_P" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
     "${psql[@]}" -v password="$PRODUCTION_PG_PASSWORD" > /dev/null <<'SQL'
 SELECT format(CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'neurotriage')
                    THEN 'ALTER ROLE neurotriage LOGIN PASSWORD %L' ELSE 'CREATE ROLE neurotriage LOGIN PASSWORD %L' END,
@@ -206,13 +241,18 @@ SQL
     done
 }
 
+stop_postgres() {
+    if [ -n "$(postgres_pid)" ]; then
+        as_postgres "$(pg_bin)/pg_ctl" stop -w -m fast -D "$PG_DIR" > /dev/null && say "stopped postgres"
+    fi
+}
+
 start_redis() {
     if [ -n "$(pid_of redis)" ]; then return 0; fi
     mkdir -p "$REDIS_DIR"
     chmod 700 "$REDIS_DIR"
     # The password goes into a file only this user reads, never onto a command line.
-    umask 077
-    cat > "$REDIS_DIR/redis.conf" <<EOF
+    (umask 077; cat > "$REDIS_DIR/redis.conf") <<EOF
 # Written by scripts/production.sh: Rasa's lock store. Locks live seconds, so nothing is persisted.
 bind 127.0.0.1
 port $REDIS_PORT
@@ -226,7 +266,6 @@ maxmemory 64mb
 maxmemory-policy noeviction
 loglevel notice
 EOF
-    umask 022
     launch redis "$LOGS/redis.log" redis-server "$REDIS_DIR/redis.conf"
     for _ in $(seq 1 40); do
         if REDISCLI_AUTH="$PRODUCTION_REDIS_PASSWORD" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
@@ -315,7 +354,7 @@ production_config() {
 
 check_ports_free() {
     local name port busy=()
-    for name in HTTP_PORT RASA1_PORT RASA2_PORT ACTION_PORT REDIS_PORT WEB_PORT_P STAFF_PORT_P; do
+    for name in HTTP_PORT RASA1_PORT RASA2_PORT ACTION_PORT REDIS_PORT WEB_PORT_P STAFF_PORT_P PG_PORT_P; do
         port=${!name}
         if port_busy "$port"; then busy+=("$port"); fi
     done
@@ -376,11 +415,7 @@ cmd_stop() {
     for name in nginx rasa-1 rasa-2 web staff actions redis; do
         stop_process "$name"
     done
-    if [ -f "$STATE/postgres-started-here" ] && [ "${PRODUCTION_KEEP_POSTGRES:-}" != 1 ]; then
-        PG_PORT="$PG_PORT_P" scripts/postgres.sh stop >/dev/null 2>&1 || true
-        rm -f "$STATE/postgres-started-here"
-        say "stopped PostgreSQL (it was started by production.sh)"
-    fi
+    stop_postgres
 }
 
 rss_mb() {  # resident memory of a process and all its descendants, in MB
@@ -419,9 +454,10 @@ cmd_status() {
             printf '%-10s %-8s %-8s %s\n' "$name" - - "$address (not running)"
         fi
     done
-    pid=$(sed -n 1p "$ROOT/.run/pg/postmaster.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && alive "$pid"; then
-        printf '%-10s %-8s %-8s %s\n' postgres "$pid" "$(rss_mb "$pid")" "127.0.0.1:$PG_PORT_P (shared cluster of scripts/postgres.sh)"
+    pid=$(postgres_pid)
+    if [ -n "$pid" ]; then
+        any=1
+        printf '%-10s %-8s %-8s %s\n' postgres "$pid" "$(rss_mb "$pid")" "127.0.0.1:$PG_PORT_P ($PG_DIR)"
     else
         printf '%-10s %-8s %-8s %s\n' postgres - - "127.0.0.1:$PG_PORT_P (not running)"
     fi
