@@ -1,5 +1,5 @@
 # NeuroTriage. `make run` starts the assistant; `make test` runs every test. Both set everything up themselves.
-.PHONY: run test shell web lock install validate evaluate review-sheet bench clean help
+.PHONY: run test shell web lock install validate evaluate review-sheet bench clean help production production-stop production-status
 
 help:
 	@echo "make run           set up (venv, knowledge base, model) and run the assistant until Ctrl-C"
@@ -9,6 +9,7 @@ help:
 	@echo "make evaluate      NLU figures on the hold-out (tests/nlu/holdout.yml), written to results/nlu_eval.json"
 	@echo "make review-sheet  export the clinical content for sign-off to results/review-sheet.md"
 	@echo "make lock          regenerate requirements.lock from requirements.in"
+	@echo "make production    PostgreSQL, Redis, two Rasa instances and the action server behind nginx (docs/production.md)"
 
 run:
 	@scripts/run.sh
@@ -40,6 +41,15 @@ bench:
 review-sheet: install
 	@mkdir -p results
 	@.venv/bin/python -m neurotriage.kb export-review --format md --out results/review-sheet.md
+
+production:
+	@scripts/production.sh start
+
+production-stop:
+	@scripts/production.sh stop
+
+production-status:
+	@scripts/production.sh status
 
 clean:
 	rm -rf .run models results .rasa

@@ -1,6 +1,6 @@
 """Load: concurrent simulated patients, each running the whole triage conversation, against the production shape.
 
-    python bench/bench_load.py [--levels 1,20,50] [--paced-levels 20,50]
+    python bench/bench_load.py [--levels 1,20,50] [--paced-levels 20,50] [--one-instance-paced-levels 20]
 
 Three targets are measured in the same run:
   one_instance   one Rasa instance of the production shape, directly (with the action server, PostgreSQL, Redis)
@@ -11,8 +11,8 @@ Two paces:
                  the servers are saturated, so this measures throughput (levels 1, 20, 50; level 1 runs three
                  conversations one after the other). All three targets.
   patient_pace   N patients talk at once, each pausing 1.5-3 s before every message (reading, typing), which is still
-                 faster than most people: the latency patients see at that load (levels 20 and 50; the production
-                 shape only, since the moodbot's conversation is too short to compare).
+                 faster than most people: the latency patients see at that load (levels 20 and 50 with two instances,
+                 20 with one; not the moodbot, whose conversation is too short to compare). About 9 minutes in all.
 Pauses, pain scores, durations and ages are drawn from random generators with fixed seeds.
 
 Each triage patient gives its own pain score, duration and age, and after the conversation the benchmark checks that
@@ -56,6 +56,7 @@ import moodbot
 SEED = 20240917
 LEVELS = (1, 20, 50)
 PACED_LEVELS = (20, 50)
+ONE_INSTANCE_PACED_LEVELS = (20,)  # with one instance, 50 patients at patient pace is the capacity pass again, slower
 LEVEL_ONE_CONVERSATIONS = 3
 MOODBOT_PORT = int(os.environ.get("BENCH_MOODBOT_PORT", "5805"))
 REQUEST_TIMEOUT_S = 60
@@ -269,7 +270,8 @@ async def run_level(target: Target, pace: Pace, level: int, token: str, run_id: 
         "throughput_msg_s": round(len(latencies) / wall, 1),
         "conversations_per_min": round(outcome.completed / wall * 60, 1),
         "wall_s": round(wall, 1),
-        "cpu_ms_per_message": round(cpu * 1000 / len(latencies), 1) if latencies else None,
+        # None when a process was replaced during the level (its CPU time started again from zero)
+        "cpu_ms_per_message": round(cpu * 1000 / len(latencies), 1) if latencies and cpu >= 0 else None,
     }
     if outcome.error_samples:
         figures["error_samples"] = outcome.error_samples
@@ -379,26 +381,29 @@ def verdicts(results: dict) -> dict:
     return verdict
 
 
-async def main_async(levels: List[int], paced_levels: List[int]) -> dict:
+async def main_async(levels: List[int], paced_levels: List[int], one_instance_paced_levels: List[int]) -> dict:
     from neurotriage.config import load_settings
 
     token = os.environ.get("RASA_API_TOKEN") or load_settings().rasa_api_token
     run_id = datetime.now().strftime("%H%M%S") + f"{os.getpid() % 1000:03d}"
     env = production_env()
     rasa_urls = env["PRODUCTION_RASA_URLS"].split(",")
-    passes = [(CAPACITY, levels)] + ([(PATIENT_PACE, paced_levels)] if paced_levels else [])
+    def passes(paced: List[int]) -> List[Tuple[Pace, List[int]]]:
+        return [(CAPACITY, levels)] + ([(PATIENT_PACE, paced)] if paced else [])
+
     targets = [
-        Target("one_instance", rasa_urls[0], triage_plan, production_pids(["rasa-1", "actions", "redis"])),
-        Target("two_instances", env["PRODUCTION_URL"], triage_plan,
-               production_pids(["nginx", "rasa-1", "rasa-2", "actions", "redis"])),
+        (Target("one_instance", rasa_urls[0], triage_plan, production_pids(["rasa-1", "actions", "redis"])),
+         passes(one_instance_paced_levels)),
+        (Target("two_instances", env["PRODUCTION_URL"], triage_plan,
+                production_pids(["nginx", "rasa-1", "rasa-2", "actions", "redis"])), passes(paced_levels)),
     ]
     results: Dict[str, dict] = {}
     moodbot.ensure_model()
     with moodbot.running_moodbot(MOODBOT_PORT, token) as mood_process:
         # up before anything is measured, so its loading takes no CPU from the other targets
         print(f"moodbot loaded in {moodbot.wait_until_up(mood_process, MOODBOT_PORT):.0f} s", flush=True)
-        for target in targets:
-            results[target.name] = await measure(target, passes, token, run_id,
+        for target, target_passes in targets:
+            results[target.name] = await measure(target, target_passes, token, run_id,
                                                  warm_conversations=2 if target.name == "two_instances" else 1)
         mood = Target("moodbot", f"http://127.0.0.1:{MOODBOT_PORT}", moodbot_plan,
                       lambda: {"moodbot": mood_process.pid}, triage=False)
@@ -412,9 +417,12 @@ def main() -> int:
                         help="concurrency levels at capacity pace, comma-separated (default 1,20,50)")
     parser.add_argument("--paced-levels", default=",".join(map(str, PACED_LEVELS)),
                         help="concurrency levels at patient pace, comma-separated; empty to skip (default 20,50)")
+    parser.add_argument("--one-instance-paced-levels", default=",".join(map(str, ONE_INSTANCE_PACED_LEVELS)),
+                        help="the same for one instance alone (default 20)")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",") if level]
     paced_levels = [int(level) for level in args.paced_levels.split(",") if level]
+    one_instance_paced_levels = [int(level) for level in args.one_instance_paced_levels.split(",") if level]
 
     started_here = False
     env = production_env()
@@ -425,7 +433,7 @@ def main() -> int:
     try:
         load_before = os.getloadavg()
         began = time.perf_counter()
-        results = asyncio.run(main_async(levels, paced_levels))
+        results = asyncio.run(main_async(levels, paced_levels, one_instance_paced_levels))
         duration = time.perf_counter() - began
     finally:
         if started_here:
@@ -438,7 +446,8 @@ def main() -> int:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "cores": os.cpu_count(), "rasa": rasa.__version__, "model": os.environ.get("MODEL_PATH"),
         "seed": SEED, "paces": {pace.name: {"pause_s": list(pace.pause_s)} for pace in (CAPACITY, PATIENT_PACE)},
-        "levels": {CAPACITY.name: levels, PATIENT_PACE.name: paced_levels},
+        "levels": {CAPACITY.name: levels, PATIENT_PACE.name: paced_levels,
+                   f"{PATIENT_PACE.name} (one_instance)": one_instance_paced_levels},
         "messages_per_conversation": {"triage": len(SCRIPT), "moodbot": len(moodbot.MOODBOT_SCRIPT)},
         "load_average_before": [round(value, 2) for value in load_before], "duration_s": round(duration, 1),
         "targets": TARGETS_TEXT,
