@@ -14,6 +14,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="$ROOT/.run/pg"
+# As root the cluster runs as the postgres user, who must be able to reach its data directory. A checkout inside a
+# private directory (mktemp -d, a home directory) is out of its reach: the cluster then lives under /var/tmp.
+reachable_by_others() {
+  local dir="$1"
+  while [ "$dir" != "/" ]; do
+    [ -n "$(find "$dir" -maxdepth 0 -perm -o=x)" ] || return 1
+    dir="$(dirname "$dir")"
+  done
+}
+if [ "$(id -u)" -eq 0 ] && ! reachable_by_others "$ROOT"; then
+  DATA_DIR="/var/tmp/neurotriage-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+fi
 LOG_FILE="$DATA_DIR/server.log"
 PORT="${PG_PORT:-55432}"
 DATABASE=neurotriage_test
@@ -67,7 +79,7 @@ init_cluster() {
   mkdir -p "$DATA_DIR"
   if [ "$(id -u)" -eq 0 ]; then
     chown "$OS_USER:$OS_USER" "$DATA_DIR"
-    chmod o+x "$ROOT/.run"  # the postgres user must be able to reach its data dir
+    [ "${DATA_DIR#"$ROOT"}" = "$DATA_DIR" ] || chmod o+x "$ROOT/.run"  # the postgres user must reach its data dir
   fi
   chmod 700 "$DATA_DIR"
   as_owner "$(pg_bin_dir)/initdb" -D "$DATA_DIR" -U postgres -E UTF8 --no-locale \
