@@ -6,13 +6,12 @@ from functools import lru_cache
 
 from neurotriage.config import DEFAULTS
 from neurotriage.kb.repository import KnowledgeRepository, Locale
-from neurotriage.kb.session import make_engine, make_session_factory
 from neurotriage.records import RecordsStore
 
 
 @lru_cache(maxsize=1)
 def repository() -> KnowledgeRepository:
-    return KnowledgeRepository(make_session_factory(make_engine(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"])))
+    return KnowledgeRepository.from_url(os.environ.get("DATABASE_URL") or DEFAULTS["DATABASE_URL"])
 
 
 @lru_cache(maxsize=1)

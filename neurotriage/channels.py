@@ -22,6 +22,7 @@ REST included) when Telegram cannot be reached. Here that failure is logged and 
 later is `GET /webhooks/telegram/set_webhook`.
 """
 import asyncio
+import functools
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -47,13 +48,13 @@ TOO_FAST = ("You're sending messages faster than I can take them in, so I didn't
             "minute, then send it again. If this is an emergency, call {emergency_number} now.")
 
 
+@functools.lru_cache(maxsize=1)  # read once per process, not once per channel
 def _emergency_number() -> str:
     from neurotriage.kb.repository import KnowledgeRepository
-    from neurotriage.kb.session import make_engine, make_session_factory
 
     settings = load_settings()
     try:
-        locale = KnowledgeRepository(make_session_factory(make_engine(settings.database_url))).locale(settings.locale)
+        locale = KnowledgeRepository.from_url(settings.database_url).locale(settings.locale)
     except Exception:  # the knowledge base is down: the answer must still name a way to get help
         locale = None
     return locale.emergency_number if locale else "your local emergency number"

@@ -14,7 +14,7 @@ import socket
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -347,26 +347,26 @@ def check(settings: Settings, ports: Iterable[str] = ()) -> None:
         _check_port_free(name, "127.0.0.1", port)
 
 
-def write_credentials(settings: Settings, base: Path = PROJECT_ROOT / "credentials.yml",
-                      out: Path = RUN_DIR / "credentials.yml") -> Path:
-    """The credentials file the Rasa server starts with: credentials.yml plus the messaging channels that are on."""
+def _write_completed(base: Path, out: Path, complete: Callable[[Mapping[str, object]], Dict[str, object]]) -> Path:
+    """Writes the committed Rasa file `base`, completed from the settings, to `out`."""
     import yaml
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    heading = "# Written by `python -m neurotriage.config credentials` from credentials.yml and .env; do not edit.\n"
-    out.write_text(heading + yaml.safe_dump(settings.credentials(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
+    heading = f"# Written by `python -m neurotriage.config credentials` from {base.name} and .env; do not edit.\n"
+    out.write_text(heading + yaml.safe_dump(complete(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
     return out
+
+
+def write_credentials(settings: Settings, base: Path = PROJECT_ROOT / "credentials.yml",
+                      out: Path = RUN_DIR / "credentials.yml") -> Path:
+    """The credentials file the Rasa server starts with: credentials.yml plus the messaging channels that are on."""
+    return _write_completed(base, out, settings.credentials)
 
 
 def write_endpoints(settings: Settings, base: Path = PROJECT_ROOT / "endpoints.yml",
                     out: Path = RUN_DIR / "endpoints.yml") -> Path:
     """The endpoints file the Rasa server starts with: endpoints.yml plus the Redis lock store when one is set."""
-    import yaml
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    heading = "# Written by `python -m neurotriage.config credentials` from endpoints.yml and .env; do not edit.\n"
-    out.write_text(heading + yaml.safe_dump(settings.endpoints(yaml.safe_load(base.read_text()) or {}), sort_keys=False))
-    return out
+    return _write_completed(base, out, settings.endpoints)
 
 
 def main(argv: List[str]) -> int:

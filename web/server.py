@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 from neurotriage.config import Settings, SettingsError, load_settings
 from neurotriage.kb.repository import KnowledgeRepository
-from neurotriage.kb.session import make_engine, make_session_factory
 
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = WEB_DIR.parent
@@ -63,8 +62,7 @@ class ConfigError(Exception):
 
 def locale_numbers(settings: Settings) -> Dict[str, str]:
     """The emergency, urgent-care and crisis contacts of LOCALE, from the knowledge base (knowledge/locales.yml)."""
-    repository = KnowledgeRepository(make_session_factory(make_engine(settings.database_url)))
-    locale = repository.locale(settings.locale)
+    locale = KnowledgeRepository.from_url(settings.database_url).locale(settings.locale)
     if locale is None:
         raise ConfigError(f"LOCALE '{settings.locale}' is not in the knowledge base (knowledge/locales.yml).")
     return {"emergency_number": locale.emergency_number, "urgent_number": locale.urgent_number,

@@ -148,6 +148,13 @@ class _Snapshot:
 
 
 class KnowledgeRepository:
+    @classmethod
+    def from_url(cls, database_url: str) -> "KnowledgeRepository":
+        """The repository over the knowledge database at this SQLAlchemy URL."""
+        from neurotriage.kb.session import make_engine, make_session_factory
+
+        return cls(make_session_factory(make_engine(database_url)))
+
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
         self._snapshot: Optional[_Snapshot] = None

@@ -82,9 +82,8 @@ def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List
 
 def build_from_knowledge_base(out: Path = DEFAULT_OUTPUT) -> Path:
     from neurotriage.kb.repository import KnowledgeRepository
-    from neurotriage.kb.session import make_engine, make_session_factory
 
-    repository = KnowledgeRepository(make_session_factory(make_engine(load_settings().database_url)))
+    repository = KnowledgeRepository.from_url(load_settings().database_url)
     vocabulary = repository.vocabulary()
     red_flags = {flag.id: [[list(group) for group in alternative] for alternative in flag.triggers]
                  for flag in repository.red_flags()}

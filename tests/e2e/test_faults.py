@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import RASA_URL, Patient
+from tests.e2e.conftest import Patient
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -111,4 +111,4 @@ def test_restart_action_server_down_and_database_down_lose_nothing(second_rasa, 
     loop, after, slots = form_position(patient)
     assert slots[next_asked] == "no" and after != next_asked
     assert patient.slot("consent_given") is True and "burning" in patient.slot("symptoms_present")
-    assert patient.say("no") and RASA_URL  # the first process carries on with its own action server too
+    assert patient.say("no")  # the first process carries on with its own action server too
