@@ -1,6 +1,6 @@
 """Rasa's command line with fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
 
-Two speed fixes, below; one for faults: a failing custom action is explained to the patient (resilience.py); and
+Four speed fixes, below; one for faults: a failing custom action is explained to the patient (resilience.py); and
 one for privacy: log lines have personal identifiers redacted (privacy/log_redaction.py).
 
 1. Rasa 3.6 checks every answer from the action server with `jsonschema.validate(result, schema)`. With the jsonschema
@@ -9,15 +9,31 @@ per custom action on a 2-core machine, and a triage turn runs several custom act
 the same schema with a validator built once. An invalid answer still raises the same ValidationError.
 2. Loading a conversation from the tracker store looks up each stored event's class by walking every subclass of
 Event, once per event. The fix remembers the class for each event name; an unknown name takes Rasa's own path.
+3. Every action prediction runs every policy, and Rasa's ensemble then picks one. When a rule has predicted with
+full confidence, no policy of lower priority can win (rules 3 and 4 of DefaultPolicyPredictionEnsemble), yet TED
+still ran its network: about a quarter of the server's time. Memoization and TED are now told the rule's prediction
+and return "no prediction" when it cannot lose. They still run when the rule was unsure, when the last action was
+rejected (the ensemble then zeroes the rule's choice), and when the rule's prediction is not a plain intent-based
+one. The winner, its confidences and its events are what Rasa alone would give.
+4. Every graph run recomputes which nodes its targets need, walking the dependency tree without memory; the answer
+is now kept per schema and target list.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.engine.graph import GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
 from rasa.shared.core.events import Event
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.utils.common import all_subclasses
@@ -57,6 +73,72 @@ def resolve_event_class(type_name: str, default: Optional[type] = None) -> Optio
     return found
 
 
+# --- 3. policies that cannot beat a certain rule do not run --------------------------------------------------------
+PREDICT = "predict_action_probabilities"
+GATED_POLICIES = (MemoizationPolicy, AugmentedMemoizationPolicy, TEDPolicy)  # exact classes: not Rule/UnexpecTED
+RULE_PREDICTION = "rule_prediction"  # the extra input a gated policy receives
+
+
+def rule_prediction_cannot_lose(rule: PolicyPrediction, policy_priority: int, tracker: Any,
+                                precomputations: Any = None) -> bool:
+    """True when Rasa's ensemble would choose `rule` over any prediction of a policy with `policy_priority`."""
+    if rule.is_end_to_end_prediction or precomputations is not None:
+        return False  # the gated policy could make an end-to-end prediction, which outranks intent-based ones
+    if rule.max_confidence < 1.0 or rule.policy_priority <= policy_priority:
+        return False
+    last_action = next((event for event in reversed(tracker.events)
+                        if isinstance(event, (ActionExecutionRejected, ActionExecuted))), None)
+    return not isinstance(last_action, ActionExecutionRejected)
+
+
+def _gated(predict):
+    @functools.wraps(predict)
+    def predict_unless_rule_decided(self, tracker, domain, rule_prediction: Optional[PolicyPrediction] = None,
+                                    **kwargs):
+        if rule_prediction is not None and rule_prediction_cannot_lose(
+                rule_prediction, self.priority, tracker, kwargs.get("precomputations")):
+            return self._prediction(self._default_predictions(domain))
+        return predict(self, tracker, domain, **kwargs)
+    return predict_unless_rule_decided
+
+
+def gate_policies_behind_rules(schema: GraphSchema) -> GraphSchema:
+    """The prediction schema with the rule policy's prediction given to each gated policy node as an input."""
+    rule_nodes = [name for name, node in schema.nodes.items() if node.fn == PREDICT and node.uses is RulePolicy]
+    if len(rule_nodes) != 1:
+        return schema
+    nodes = {}
+    for name, node in schema.nodes.items():
+        if node.fn == PREDICT and node.uses in GATED_POLICIES and node.eager:
+            node = dataclasses.replace(node, needs={**node.needs, RULE_PREDICTION: rule_nodes[0]})
+        nodes[name] = node
+    return GraphSchema(nodes)
+
+
+_runner_init = DaskGraphRunner.__init__
+
+
+def runner_with_gated_policies(self: DaskGraphRunner, graph_schema: GraphSchema, *args: Any, **kwargs: Any) -> None:
+    graph_schema = gate_policies_behind_rules(graph_schema)
+    _runner_init(self, graph_schema, *args, **kwargs)
+    for name, node in graph_schema.nodes.items():
+        if RULE_PREDICTION in node.needs:
+            graph_node = self._instantiated_nodes[name]
+            graph_node._fn = _gated(graph_node._fn)
+
+
+# --- 4. the nodes a graph run needs, computed once per target list -------------------------------------------------
+_minimal_graph_schema = GraphSchema.minimal_graph_schema
+
+
+def remembered_minimal_graph_schema(self: GraphSchema, targets: Optional[List[str]] = None) -> GraphSchema:
+    remembered = self.__dict__.setdefault("_minimal_schemas", {})
+    key = tuple(targets) if targets else None
+    if key not in remembered:
+        remembered[key] = _minimal_graph_schema(self, targets)
+    return remembered[key]
+
+
 def apply_fixes() -> None:
     from neurotriage.privacy.log_redaction import redact_log_records
     from neurotriage.resilience import explain_failed_actions
@@ -64,6 +146,8 @@ def apply_fixes() -> None:
     redact_log_records()
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_class)
+    DaskGraphRunner.__init__ = runner_with_gated_policies
+    GraphSchema.minimal_graph_schema = remembered_minimal_graph_schema
     explain_failed_actions()
 
 

@@ -13,19 +13,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DATA_DIR="$ROOT/.run/pg"
-# As root the cluster runs as the postgres user, who must be able to reach its data directory. A checkout inside a
-# private directory (mktemp -d, a home directory) is out of its reach: the cluster then lives under /var/tmp.
-reachable_by_others() {
-  local dir="$1"
-  while [ "$dir" != "/" ]; do
-    [ -n "$(find "$dir" -maxdepth 0 -perm -o=x)" ] || return 1
-    dir="$(dirname "$dir")"
-  done
-}
-if [ "$(id -u)" -eq 0 ] && ! reachable_by_others "$ROOT"; then
-  DATA_DIR="/var/tmp/neurotriage-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
-fi
+# shellcheck source=scripts/pg_data_dir.sh
+source "$ROOT/scripts/pg_data_dir.sh"
+DATA_DIR="$(pg_data_dir "$ROOT" pg)"
 LOG_FILE="$DATA_DIR/server.log"
 PORT="${PG_PORT:-55432}"
 DATABASE=neurotriage_test

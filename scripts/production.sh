@@ -15,7 +15,7 @@
 # PRODUCTION_WEB_PORT [8188], PRODUCTION_STAFF_PORT [8198], PRODUCTION_PG_PORT [55433].
 # PRODUCTION_ACTION_WORKERS [2] is the number of action-server worker processes; PRODUCTION_PUBLIC_URL
 # [http://127.0.0.1:PRODUCTION_HTTP_PORT] is the address patients' browsers use.
-# PostgreSQL is a cluster of its own in .run/pg-production (not the test cluster of scripts/postgres.sh, which
+# PostgreSQL is a cluster of its own in .run/pg-production (or its /var/tmp stand-in, scripts/pg_data_dir.sh; not the test cluster of scripts/postgres.sh, which
 # `make test` stops when it ends), with password authentication on TCP.
 # Secrets (database and Redis passwords) are generated once into .run/production/secrets.env (mode 600, git-ignored).
 # `make run` (SQLite, one Rasa process) is not touched by any of this.
@@ -26,7 +26,9 @@ STATE="$ROOT/.run/production"
 LOGS="$STATE/logs"
 NGINX_DIR="$ROOT/.run/nginx"
 REDIS_DIR="$ROOT/.run/redis"
-PG_DIR="$ROOT/.run/pg-production"
+# shellcheck source=scripts/pg_data_dir.sh
+source "$ROOT/scripts/pg_data_dir.sh"
+PG_DIR="$(pg_data_dir "$ROOT" pg-production)"
 mkdir -p "$STATE" "$LOGS"
 chmod 700 "$STATE"
 
@@ -204,7 +206,7 @@ start_postgres() {
         mkdir -p "$PG_DIR"
         if [ "$(id -u)" -eq 0 ]; then
             chown postgres:postgres "$PG_DIR"
-            chmod o+x "$ROOT/.run"  # the postgres user must reach its data folder
+            chmod o+x "$(dirname "$PG_DIR")"  # the postgres user must reach its data folder
         fi
         chmod 700 "$PG_DIR"
         # TCP connections need a password (scram-sha-256); the unix socket lives in the data folder, which only the

@@ -74,6 +74,19 @@ stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL
 
 stop_servers
 scripts/postgres.sh stop >/dev/null 2>&1 || true
+
+# The production shape (PostgreSQL, Redis, two Rasa instances, the action server's workers, nginx): conversations
+# alternate between the instances, and one instance is stopped mid-conversation. A shape already running (someone's
+# `make production`) is used and left running; one started here is stopped here.
+production_was_running=""
+scripts/production.sh status >/dev/null 2>&1 && production_was_running=1
+if scripts/production.sh start > .run/logs/production-start.log 2>&1; then
+    eval "$(scripts/production.sh env)"
+    stage "production scale-out tests" pytest -q -p no:cacheprovider tests/production
+else
+    echo "The production shape did not start: see .run/logs/production-start.log" >&2; failed+=("production start")
+fi
+[ -n "$production_was_running" ] || scripts/production.sh stop > .run/logs/production-stop.log 2>&1 || true
 echo
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED stages: ${failed[*]}"

@@ -1,0 +1,20 @@
+# Sourced by postgres.sh and production.sh: where a PostgreSQL cluster of this checkout keeps its data.
+# As root a cluster runs as the postgres user, who must be able to reach its data directory. A checkout inside a
+# private directory (mktemp -d, a home directory) is out of its reach: the cluster then lives under /var/tmp.
+
+reachable_by_others() {
+  local dir="$1"
+  while [ "$dir" != "/" ]; do
+    [ -n "$(find "$dir" -maxdepth 0 -perm -o=x)" ] || return 1
+    dir="$(dirname "$dir")"
+  done
+}
+
+pg_data_dir() {  # pg_data_dir ROOT NAME: .run/NAME inside the checkout at ROOT, or its /var/tmp stand-in
+  local root="$1" name="$2"
+  if [ "$(id -u)" -eq 0 ] && ! reachable_by_others "$root"; then
+    echo "/var/tmp/neurotriage-$name-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+  else
+    echo "$root/.run/$name"
+  fi
+}
