@@ -15,7 +15,9 @@ URL and the form, made with the account's auth token.
 RestInput: a malformed body gets a 400 that says what is wrong, instead of Rasa's 500.
 
 RestInput and every channel here: at most RATE_LIMIT_MESSAGES per RATE_LIMIT_WINDOW_SECONDS from one sender; a
-message over the limit is not processed and gets a polite answer that still gives the emergency number.
+message over the limit is not processed and gets a polite answer that still gives the emergency number. A message
+that cannot be processed at all (the tracker store or the lock store is down, see rasa_runtime.py) gets an answer
+saying so, with the emergency and urgent numbers; Rasa's channels would answer nothing.
 
 TelegramInput: Rasa registers the Telegram webhook while the server starts and stops the whole server (web page and
 REST included) when Telegram cannot be reached. Here that failure is logged and the server starts; registering again
@@ -46,10 +48,14 @@ logger = logging.getLogger(__name__)
 
 TOO_FAST = ("You're sending messages faster than I can take them in, so I didn't read that one. Please wait a "
             "minute, then send it again. If this is an emergency, call {emergency_number} now.")
+NOT_PROCESSED = ("I'm sorry, I couldn't take in your last message because part of the clinic's system is not "
+                 "answering. What you told me before is kept: please send it again in a few minutes. If you have a "
+                 "warning sign or feel this is an emergency, call {emergency_number} now; for urgent advice call "
+                 "{urgent_number}.")
 
 
 @functools.lru_cache(maxsize=1)  # read once per process, not once per channel
-def _emergency_number() -> str:
+def _help_numbers() -> Dict[str, str]:
     from neurotriage.kb.repository import KnowledgeRepository
 
     settings = load_settings()
@@ -57,26 +63,47 @@ def _emergency_number() -> str:
         locale = KnowledgeRepository.from_url(settings.database_url).locale(settings.locale)
     except Exception:  # the knowledge base is down: the answer must still name a way to get help
         locale = None
-    return locale.emergency_number if locale else "your local emergency number"
+    if locale is None:
+        return {"emergency_number": "your local emergency number", "urgent_number": "your doctor"}
+    return {"emergency_number": locale.emergency_number, "urgent_number": locale.urgent_number}
 
 
 class LimitsMessageRate:
-    """Mixin for an InputChannel: messages from one sender beyond the rate limit are answered, not processed."""
+    """Mixin for an InputChannel: messages from one sender beyond the rate limit are answered, not processed; a
+    message that could not be processed is answered too."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = load_settings()
         limiter = SenderRateLimiter(settings.rate_limit_messages, settings.rate_limit_window_seconds)
-        too_fast = TOO_FAST.format(emergency_number=_emergency_number())
+        too_fast = TOO_FAST.format(**_help_numbers())
+        not_processed = NOT_PROCESSED.format(**_help_numbers())
 
         async def within_rate_limit(message: UserMessage) -> None:
-            if limiter.allow(str(message.sender_id)):
-                await on_new_message(message)
+            if not limiter.allow(str(message.sender_id)):
+                logger.warning("A message on %s was over the per-sender rate limit and was not processed.",
+                               self.name())
+                await _answer(message, too_fast)
                 return
-            logger.warning("A message on %s was over the per-sender rate limit and was not processed.", self.name())
-            if message.output_channel is not None:
-                await message.output_channel.send_text_message(message.sender_id, too_fast)
+            try:
+                await on_new_message(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # tracker store, lock store or anything else below the channel
+                logger.error("A message on %s could not be processed (%s); the patient was told to send it again.",
+                             self.name(), type(error).__name__)
+                await _answer(message, not_processed)
 
         return super().blueprint(within_rate_limit)  # type: ignore[misc]
+
+
+async def _answer(message: UserMessage, text: str) -> None:
+    if message.output_channel is None:
+        return
+    try:
+        await message.output_channel.send_text_message(message.sender_id, text)
+    except Exception as error:  # the app cannot be reached either: nothing more can be done from here
+        logger.error("An answer could not be delivered over %s (%s).", message.output_channel.name(),
+                     type(error).__name__)
 
 
 MAX_SENDER_LENGTH = 255  # the tracker store's sender_id column

@@ -1,7 +1,13 @@
 """Rasa's command line with fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
 
-Four speed fixes, below; one for faults: a failing custom action is explained to the patient (resilience.py); and
-one for privacy: log lines have personal identifiers redacted (privacy/log_redaction.py).
+Four speed fixes, below; two for faults: a failing custom action is explained to the patient (resilience.py), and
+a tracker store that fails raises instead of being replaced by memory (below); and one for privacy: log lines have
+personal identifiers redacted (privacy/log_redaction.py).
+
+Rasa 3.6 wraps the tracker store in a fail-safe that, when the database fails, logs the error and carries on in
+memory: the conversation starts again from the greeting, and what the patient then says is held by one instance
+only and lost when the database is back. Here the error propagates instead; the channel (channels.py) tells the
+patient that the message could not be taken in, to send it again later, and how to get help meanwhile.
 
 1. Rasa 3.6 checks every answer from the action server with `jsonschema.validate(result, schema)`. With the jsonschema
 that Rasa 3.6 allows (4.17), that call first re-checks the schema itself against the 2020-12 meta-schema: about 16 ms
@@ -31,6 +37,7 @@ from rasa.core.policies.memoization import AugmentedMemoizationPolicy, Memoizati
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
@@ -139,6 +146,12 @@ def remembered_minimal_graph_schema(self: GraphSchema, targets: Optional[List[st
     return remembered[key]
 
 
+# --- a failing tracker store is not replaced by memory ---------------------------------------------------------------
+def raise_tracker_store_error(self: FailSafeTrackerStore, error: Exception) -> None:
+    """Replaces the fail-safe's error handlers, which log and fall back to an in-memory store."""
+    raise error
+
+
 def apply_fixes() -> None:
     from neurotriage.privacy.log_redaction import redact_log_records
     from neurotriage.resilience import explain_failed_actions
@@ -148,6 +161,8 @@ def apply_fixes() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_class)
     DaskGraphRunner.__init__ = runner_with_gated_policies
     GraphSchema.minimal_graph_schema = remembered_minimal_graph_schema
+    FailSafeTrackerStore.on_tracker_store_error = raise_tracker_store_error
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = raise_tracker_store_error
     explain_failed_actions()
 
 

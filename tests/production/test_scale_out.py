@@ -6,7 +6,8 @@ These tests need the production shape (scripts/production.sh start) and run only
 
 PRODUCTION_URL is nginx; PRODUCTION_RASA_URLS names the two Rasa instances, comma-separated; PRODUCTION_DIR (default
 .run/production) holds their pid files. The patient's turns are the whole triage conversation of
-bench/bench_conversation.py. One test stops instance 1 and starts it again with `scripts/production.sh restart-rasa 1`.
+bench/bench_conversation.py. One test stops instance 1 and starts it again with `scripts/production.sh restart-rasa 1`;
+one stops Redis (the lock store) and starts it again with `scripts/production.sh start`.
 """
 from __future__ import annotations
 
@@ -182,6 +183,37 @@ def test_stopping_an_instance_mid_conversation_loses_nothing(token, reference_sl
         assert response.status == 200, "instance 1 did not come back"
     # After the restart instance 1 serves the same conversation again.
     assert patient.tracker(RASA_URLS[0])["slots"] == reference_slots
+
+
+def _stop_redis() -> None:
+    pid = int((PRODUCTION_DIR / "redis.pid").read_text().strip())
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), "Redis did not stop within 30 s of SIGTERM"
+
+
+def test_a_message_that_cannot_be_taken_in_is_answered_and_can_be_sent_again(token, reference_slots):
+    """With the lock store down no instance may process a message; the patient is told so, and sends it again."""
+    patient = Patient(token, "lock-store-down")
+    half = len(SCRIPT) // 2
+    for message in SCRIPT[:half]:
+        patient.say(PRODUCTION_URL, message)
+    _stop_redis()
+    try:
+        answer = " ".join(reply.get("text") or "" for reply in patient.say(PRODUCTION_URL, SCRIPT[half]))
+        assert "couldn't take in your last message" in answer and "send it again" in answer
+        assert "call 999 now" in answer and "call 111" in answer
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "production.sh"), "start"], check=True, timeout=900,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert user_texts(patient.tracker(PRODUCTION_URL)) == SCRIPT[:half], "the message was processed after all"
+    for message in SCRIPT[half:]:
+        patient.say(PRODUCTION_URL, message)
+    after = patient.tracker(PRODUCTION_URL)
+    assert user_texts(after) == SCRIPT
+    assert after["slots"] == reference_slots
 
 
 def test_web_chat_over_socketio_through_nginx():
