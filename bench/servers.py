@@ -57,7 +57,7 @@ def running_servers(model_path: str, rasa_port: int, action_port: int, name: str
     actions = subprocess.Popen([str(VENV_BIN / "python"), "-m", "neurotriage.action_server"],
                                cwd=ROOT, env=env, stdout=open(logs / f"{name}-actions.log", "w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(VENV_BIN / "python"), "-m", "neurotriage.rasa_runtime", "run", "--model", model_path, "--endpoints", "endpoints.yml",
-                             "--port", str(rasa_port), "--enable-api", "--auth-token", os.environ["RASA_API_TOKEN"]],
+                             "--port", str(rasa_port), "--enable-api"],  # the token comes from RASA_API_TOKEN
                             cwd=ROOT, env=env, stdout=open(logs / f"{name}-rasa.log", "w"), stderr=subprocess.STDOUT)
     try:
         action_ready = wait_for(f"http://127.0.0.1:{action_port}/health", actions)

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from jsonschema import exceptions, validators
@@ -166,9 +168,29 @@ def apply_fixes() -> None:
     explain_failed_actions()
 
 
+def with_api_token(argv: List[str], environ: Dict[str, str], env_file: Optional[Path] = None) -> List[str]:
+    """`run --enable-api` without `--auth-token` takes the token from RASA_API_TOKEN. A token on the command line
+    can be read by every user of the machine (ps, /proc/PID/cmdline); this process's own argument list cannot."""
+    if argv[1:2] != ["run"] or "--enable-api" not in argv:
+        return argv
+    if any(argument == "--auth-token" or argument.startswith("--auth-token=") for argument in argv):
+        return argv
+    token = environ.get("RASA_API_TOKEN")
+    if not token:
+        from neurotriage.config import PROJECT_ROOT, load_settings
+        token = load_settings(env_file or PROJECT_ROOT / ".env", environ).rasa_api_token
+    return argv + ["--auth-token", token]
+
+
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
+    from neurotriage.config import SettingsError
+
+    try:
+        sys.argv = with_api_token(sys.argv, dict(os.environ))
+    except SettingsError as error:  # the HTTP API must never run open
+        sys.exit(f"Configuration problem: {error}")
     apply_fixes()
     sys.argv[0] = "rasa"
     rasa_main()

@@ -293,7 +293,7 @@ start_rasa() {  # start_rasa N
     [ -z "$(pid_of "rasa-$n")" ] || return 0
     launch "rasa-$n" "$LOGS/rasa-$n.log" python -m neurotriage.rasa_runtime run --model "$MODEL_PATH" \
         --endpoints "$STATE/endpoints.yml" --credentials "$STATE/credentials.yml" \
-        --interface 127.0.0.1 --port "$port" --enable-api --auth-token "$RASA_API_TOKEN" --cors "$PUBLIC_URL"
+        --interface 127.0.0.1 --port "$port" --enable-api --cors "$PUBLIC_URL"
 }
 
 start_web() {

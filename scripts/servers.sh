@@ -8,7 +8,7 @@ start_action_server() {
 
 start_rasa_server() {
     python -m neurotriage.rasa_runtime run --model "$MODEL_PATH" --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" --credentials "$GENERATED_CONFIG_DIR/credentials.yml" \
-        --interface "$RASA_HOST" --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
+        --interface "$RASA_HOST" --port "$RASA_PORT" --enable-api \
         --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" \
         --log-file .run/logs/rasa.log > .run/logs/rasa.out 2>&1 &
     RASA_PID=$!

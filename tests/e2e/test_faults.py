@@ -55,8 +55,7 @@ def second_rasa():
     env = {**os.environ, "ACTION_SERVER_URL": f"http://127.0.0.1:{OWN_ACTION_PORT}/webhook"}
     process = subprocess.Popen(
         [PYTHON, "-m", "neurotriage.rasa_runtime", "run", "--model", os.environ["MODEL_PATH"],
-         "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(SECOND_RASA_PORT), "--enable-api",
-         "--auth-token", os.environ["RASA_API_TOKEN"]],
+         "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(SECOND_RASA_PORT), "--enable-api"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_answering(f"http://127.0.0.1:{SECOND_RASA_PORT}/", process)

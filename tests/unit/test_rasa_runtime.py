@@ -222,3 +222,34 @@ def test_the_remembered_minimal_schema_is_rasas():
         remembered = rasa_runtime.remembered_minimal_graph_schema(schema, targets)
         assert remembered == rasa_runtime._minimal_graph_schema(schema, targets)
         assert rasa_runtime.remembered_minimal_graph_schema(schema, targets) is remembered
+
+
+# --- the API token never on the command line ---------------------------------------------------------------------
+def test_the_api_token_comes_from_the_environment_not_the_command_line():
+    argv = ["rasa_runtime", "run", "--model", "m.tar.gz", "--enable-api", "--port", "5005"]
+    assert rasa_runtime.with_api_token(argv, {"RASA_API_TOKEN": "s3cret"}) == argv + ["--auth-token", "s3cret"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["rasa_runtime", "run", "--enable-api", "--auth-token", "given"],
+    ["rasa_runtime", "run", "--enable-api", "--auth-token=given"],
+    ["rasa_runtime", "run", "--port", "5005"],  # no HTTP API, no token needed
+    ["rasa_runtime", "shell", "--model", "m.tar.gz"],
+], ids=["token given", "token given with =", "no api", "shell"])
+def test_other_command_lines_are_left_alone(argv):
+    assert rasa_runtime.with_api_token(argv, {"RASA_API_TOKEN": "s3cret"}) == argv
+
+
+def test_without_any_token_the_api_does_not_start(tmp_path):
+    from neurotriage.config import SettingsError
+
+    with pytest.raises(SettingsError, match="RASA_API_TOKEN"):
+        rasa_runtime.with_api_token(["rasa_runtime", "run", "--enable-api"], {}, env_file=tmp_path / ".env")
+
+
+def test_the_token_is_read_from_the_env_file_when_the_environment_lacks_it(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_API_TOKEN=from-the-file-0123456789abcdef\nACTION_SERVER_SECRET=0123456789abcdef01\n"
+                        "STAFF_TOKEN=another-0123456789abcdef\n")
+    argv = rasa_runtime.with_api_token(["rasa_runtime", "run", "--enable-api"], {}, env_file=env_file)
+    assert argv[-2:] == ["--auth-token", "from-the-file-0123456789abcdef"]
