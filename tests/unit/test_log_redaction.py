@@ -28,3 +28,24 @@ def test_installing_twice_redacts_once(redacting):
     first = logging.getLogRecordFactory()
     redact_log_records()
     assert logging.getLogRecordFactory() is first
+
+
+def test_a_traceback_quoting_a_patient_loses_the_identifiers(redacting, caplog):
+    logger = logging.getLogger("rasa.core.channels.rest")
+    with caplog.at_level(logging.ERROR, logger=logger.name):
+        try:
+            raise ValueError("could not handle 'my name is Sarah Jones, call me on 07700 900123'")
+        except ValueError:
+            logger.exception("An exception occurred while handling a user message.")
+    assert "Traceback" in caplog.text and "ValueError" in caplog.text
+    assert "Sarah" not in caplog.text and "900123" not in caplog.text and "[phone]" in caplog.text
+
+
+def test_a_logged_stack_loses_the_identifiers(redacting, caplog):
+    def handling_jo_bloggs_at_example_com():
+        logging.getLogger("neurotriage").error("stack of %s", "jo.bloggs@example.com", stack_info=True)
+
+    with caplog.at_level(logging.ERROR):
+        handling_jo_bloggs_at_example_com()
+    record = caplog.records[-1]
+    assert "Stack (most recent call last)" in record.stack_info and "example.com" not in caplog.text
