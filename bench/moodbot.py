@@ -83,7 +83,7 @@ def running_moodbot(port: int, token: str):
     log_file.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--credentials", "credentials.yml", "--endpoints",
-         "endpoints.yml", "--interface", "127.0.0.1", "--port", str(port), "--enable-api", "--auth-token", token],
+         "endpoints.yml", "--interface", "127.0.0.1", "--port", str(port), "--enable-api", f"--auth-token={token}"],
         cwd=project_dir(), env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
         stdout=open(log_file, "w"), stderr=subprocess.STDOUT)
     try:

@@ -179,7 +179,7 @@ def with_api_token(argv: List[str], environ: Dict[str, str], env_file: Optional[
     if not token:
         from neurotriage.config import PROJECT_ROOT, load_settings
         token = load_settings(env_file or PROJECT_ROOT / ".env", environ).rasa_api_token
-    return argv + ["--auth-token", token]
+    return argv + [f"--auth-token={token}"]  # one argument: a token may start with "-", like an option
 
 
 def main() -> None:

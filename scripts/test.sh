@@ -65,7 +65,7 @@ wait_until_up "The staff view" "http://127.0.0.1:$STAFF_PORT/staff/healthz" "$ST
 stage "pytest" pytest -q -p no:cacheprovider tests
 # The clinic's integration contract, checked over HTTP by the shared checker beside this repository.
 if [ -f ../shared/contract_check.py ]; then
-    stage "contract check" python ../shared/contract_check.py --rasa "http://127.0.0.1:$RASA_PORT" --token "$RASA_API_TOKEN"
+    stage "contract check" python ../shared/contract_check.py --rasa "http://127.0.0.1:$RASA_PORT" --token="$RASA_API_TOKEN"  # "=": a token may start with "-"
 else
     echo "contract check: ../shared/contract_check.py not found beside this repository" >&2; failed+=("contract check missing")
 fi

@@ -227,7 +227,17 @@ def test_the_remembered_minimal_schema_is_rasas():
 # --- the API token never on the command line ---------------------------------------------------------------------
 def test_the_api_token_comes_from_the_environment_not_the_command_line():
     argv = ["rasa_runtime", "run", "--model", "m.tar.gz", "--enable-api", "--port", "5005"]
-    assert rasa_runtime.with_api_token(argv, {"RASA_API_TOKEN": "s3cret"}) == argv + ["--auth-token", "s3cret"]
+    assert rasa_runtime.with_api_token(argv, {"RASA_API_TOKEN": "s3cret"}) == argv + ["--auth-token=s3cret"]
+
+
+@pytest.mark.parametrize("token", ["-starts-like-an-option", "plain_token-0123", "--double"])
+def test_rasas_own_command_line_reads_the_token_whatever_it_starts_with(token):
+    from rasa.__main__ import create_argument_parser
+
+    argv = ["rasa_runtime", "run", "--enable-api", "--cors", "http://127.0.0.1:8080", "http://localhost:8080"]
+    parsed = create_argument_parser().parse_args(rasa_runtime.with_api_token(argv, {"RASA_API_TOKEN": token})[1:])
+    assert parsed.auth_token == token and parsed.enable_api
+    assert parsed.cors == ["http://127.0.0.1:8080", "http://localhost:8080"]
 
 
 @pytest.mark.parametrize("argv", [
@@ -252,4 +262,4 @@ def test_the_token_is_read_from_the_env_file_when_the_environment_lacks_it(tmp_p
     env_file.write_text("RASA_API_TOKEN=from-the-file-0123456789abcdef\nACTION_SERVER_SECRET=0123456789abcdef01\n"
                         "STAFF_TOKEN=another-0123456789abcdef\n")
     argv = rasa_runtime.with_api_token(["rasa_runtime", "run", "--enable-api"], {}, env_file=env_file)
-    assert argv[-2:] == ["--auth-token", "from-the-file-0123456789abcdef"]
+    assert argv[-1] == "--auth-token=from-the-file-0123456789abcdef"
