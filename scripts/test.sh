@@ -51,8 +51,17 @@ else
     echo "PostgreSQL could not be started: see .run/logs/postgres.log" >&2; failed+=("postgres start")
 fi
 
+# Whatever stops this script (a failed start, Ctrl-C), what it started is stopped: a cluster left running would hold
+# its port against the next run.
+production_started_here=""
+cleanup() {
+    stop_servers
+    scripts/postgres.sh stop >/dev/null 2>&1 || true
+    [ -z "$production_started_here" ] || scripts/production.sh stop > .run/logs/production-stop.log 2>&1 || true
+}
+trap cleanup EXIT
+
 .venv/bin/python -m neurotriage.config check rasa actions web staff
-trap 'stop_servers' EXIT
 start_action_server
 wait_until_up "The action server" "http://127.0.0.1:$ACTION_SERVER_PORT/health" "$ACTION_SERVER_PID"
 start_rasa_server
@@ -78,15 +87,13 @@ scripts/postgres.sh stop >/dev/null 2>&1 || true
 # The production shape (PostgreSQL, Redis, two Rasa instances, the action server's workers, nginx): conversations
 # alternate between the instances, and one instance is stopped mid-conversation. A shape already running (someone's
 # `make production`) is used and left running; one started here is stopped here.
-production_was_running=""
-scripts/production.sh status >/dev/null 2>&1 && production_was_running=1
+scripts/production.sh status >/dev/null 2>&1 || production_started_here=1
 if scripts/production.sh start > .run/logs/production-start.log 2>&1; then
     eval "$(scripts/production.sh env)"
     stage "production scale-out tests" pytest -q -p no:cacheprovider tests/production
 else
     echo "The production shape did not start: see .run/logs/production-start.log" >&2; failed+=("production start")
 fi
-[ -n "$production_was_running" ] || scripts/production.sh stop > .run/logs/production-stop.log 2>&1 || true
 echo
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED stages: ${failed[*]}"
