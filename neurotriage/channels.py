@@ -68,9 +68,9 @@ def _help_numbers() -> Dict[str, str]:
     return {"emergency_number": locale.emergency_number, "urgent_number": locale.urgent_number}
 
 
-class LimitsMessageRate:
-    """Mixin for an InputChannel: messages from one sender beyond the rate limit are answered, not processed; a
-    message that could not be processed is answered too."""
+class GuardsEachMessage:
+    """Mixin for an InputChannel, so that every message gets an answer: one from a sender over the rate limit is
+    answered without being processed, and one that fails to be processed is answered with what to do."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = load_settings()
@@ -78,7 +78,7 @@ class LimitsMessageRate:
         too_fast = TOO_FAST.format(**_help_numbers())
         not_processed = NOT_PROCESSED.format(**_help_numbers())
 
-        async def within_rate_limit(message: UserMessage) -> None:
+        async def guarded(message: UserMessage) -> None:
             if not limiter.allow(str(message.sender_id)):
                 logger.warning("A message on %s was over the per-sender rate limit and was not processed.",
                                self.name())
@@ -93,7 +93,7 @@ class LimitsMessageRate:
                              self.name(), type(error).__name__)
                 await _answer(message, not_processed)
 
-        return super().blueprint(within_rate_limit)  # type: ignore[misc]
+        return super().blueprint(guarded)  # type: ignore[misc]
 
 
 async def _answer(message: UserMessage, text: str) -> None:
@@ -126,7 +126,7 @@ def rest_body_problem(body: bytes) -> Optional[str]:
     return None
 
 
-class RestInput(LimitsMessageRate, rasa_rest.RestInput):
+class RestInput(GuardsEachMessage, rasa_rest.RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
 
@@ -145,7 +145,7 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, json_message, room=recipient_id)
 
 
-class SocketIOInput(LimitsMessageRate, rasa_socketio.SocketIOInput):
+class SocketIOInput(GuardsEachMessage, rasa_socketio.SocketIOInput):
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
 
@@ -187,15 +187,15 @@ class KeepsConversationWhenDeliveryFails:
         return super().blueprint(with_guarded_output)  # type: ignore[misc]
 
 
-class SlackInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_slack.SlackInput):
+class SlackInput(KeepsConversationWhenDeliveryFails, GuardsEachMessage, rasa_slack.SlackInput):
     pass
 
 
-class FacebookInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_facebook.FacebookInput):
+class FacebookInput(KeepsConversationWhenDeliveryFails, GuardsEachMessage, rasa_facebook.FacebookInput):
     pass
 
 
-class TelegramInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_telegram.TelegramInput):
+class TelegramInput(KeepsConversationWhenDeliveryFails, GuardsEachMessage, rasa_telegram.TelegramInput):
     def get_output_channel(self) -> rasa_telegram.TelegramOutput:
         channel = rasa_telegram.TelegramOutput(self.access_token)
         try:
@@ -206,7 +206,7 @@ class TelegramInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_
         return channel
 
 
-class TwilioInput(KeepsConversationWhenDeliveryFails, LimitsMessageRate, rasa_twilio.TwilioInput):
+class TwilioInput(KeepsConversationWhenDeliveryFails, GuardsEachMessage, rasa_twilio.TwilioInput):
     def __init__(self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text],
                  webhook_url: Optional[Text], debug_mode: bool = True) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)

@@ -42,8 +42,7 @@ from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, Event
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.utils.common import all_subclasses
 

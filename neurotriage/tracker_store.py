@@ -21,6 +21,7 @@ import json
 from typing import Any, Dict, Iterator, Optional, Text
 
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -35,7 +36,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.sessionmaker = sessionmaker(bind=self.engine)
         events = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
         latest_session_start = (sa.select(sa.func.max(events.c.timestamp))

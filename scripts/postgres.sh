@@ -13,20 +13,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=scripts/pg_data_dir.sh
-source "$ROOT/scripts/pg_data_dir.sh"
+# shellcheck source=scripts/pg_lib.sh
+source "$ROOT/scripts/pg_lib.sh"
 DATA_DIR="$(pg_data_dir "$ROOT" pg)"
 LOG_FILE="$DATA_DIR/server.log"
 PORT="${PG_PORT:-55432}"
 DATABASE=neurotriage_test
-OS_USER=postgres
 
 say() { echo "postgres.sh: $*" >&2; }
-
-pg_bin_dir() {
-  # newest installed major version
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
-}
 
 install_postgres() {
   [ -n "$(pg_bin_dir)" ] && return 0
@@ -39,22 +33,13 @@ install_postgres() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
 }
 
-# initdb and postgres refuse to run as root: as root, run them as the postgres OS user.
-as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
-    (cd / && runuser -u "$OS_USER" -- "$@")
-  else
-    "$@"
-  fi
-}
-
 running_port() {
   # line 4 of postmaster.pid is the port of the running server
   sed -n 4p "$DATA_DIR/postmaster.pid" 2>/dev/null
 }
 
 is_running() {
-  [ -f "$DATA_DIR/postmaster.pid" ] && as_owner "$(pg_bin_dir)/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1
+  [ -f "$DATA_DIR/postmaster.pid" ] && as_postgres "$(pg_bin_dir)/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1
 }
 
 url() {
@@ -68,14 +53,14 @@ init_cluster() {
   say "creating a cluster in $DATA_DIR"
   mkdir -p "$DATA_DIR"
   if [ "$(id -u)" -eq 0 ]; then
-    chown "$OS_USER:$OS_USER" "$DATA_DIR"
+    chown postgres:postgres "$DATA_DIR"
     [ "${DATA_DIR#"$ROOT"}" = "$DATA_DIR" ] || chmod o+x "$ROOT/.run"  # the postgres user must reach its data dir
   fi
   chmod 700 "$DATA_DIR"
-  as_owner "$(pg_bin_dir)/initdb" -D "$DATA_DIR" -U postgres -E UTF8 --no-locale \
+  as_postgres "$(pg_bin_dir)/initdb" -D "$DATA_DIR" -U postgres -E UTF8 --no-locale \
     --auth-local=trust --auth-host=trust >&2
   # test cluster: loopback only, socket beside the data, no fsync (speed over durability)
-  as_owner tee -a "$DATA_DIR/postgresql.conf" >/dev/null <<EOF
+  as_postgres tee -a "$DATA_DIR/postgresql.conf" >/dev/null <<EOF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$DATA_DIR'
 fsync = off
@@ -87,10 +72,10 @@ EOF
 create_database() {
   local port exists
   port="$(running_port)"
-  exists="$(as_owner "$(pg_bin_dir)/psql" -h "$DATA_DIR" -p "$port" -U postgres -d postgres -tAc \
+  exists="$(as_postgres "$(pg_bin_dir)/psql" -h "$DATA_DIR" -p "$port" -U postgres -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")"
   if [ "$exists" != "1" ]; then
-    as_owner "$(pg_bin_dir)/createdb" -h "$DATA_DIR" -p "$port" -U postgres "$DATABASE"
+    as_postgres "$(pg_bin_dir)/createdb" -h "$DATA_DIR" -p "$port" -U postgres "$DATABASE"
     say "created database $DATABASE"
   fi
 }
@@ -100,7 +85,7 @@ start() {
   init_cluster
   if ! is_running; then
     say "starting PostgreSQL on 127.0.0.1:$PORT (log: $LOG_FILE)"
-    if ! as_owner "$(pg_bin_dir)/pg_ctl" start -w -t 60 -D "$DATA_DIR" -l "$LOG_FILE" -o "-p $PORT" >&2; then
+    if ! as_postgres "$(pg_bin_dir)/pg_ctl" start -w -t 60 -D "$DATA_DIR" -l "$LOG_FILE" -o "-p $PORT" >&2; then
       say "PostgreSQL did not start; last log lines:"
       tail -n 20 "$LOG_FILE" >&2 || true
       exit 1
@@ -112,7 +97,7 @@ start() {
 
 stop() {
   if [ -n "$(pg_bin_dir)" ] && is_running; then
-    as_owner "$(pg_bin_dir)/pg_ctl" stop -w -m fast -D "$DATA_DIR" >&2
+    as_postgres "$(pg_bin_dir)/pg_ctl" stop -w -m fast -D "$DATA_DIR" >&2
   else
     say "not running"
   fi

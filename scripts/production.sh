@@ -15,8 +15,8 @@
 # PRODUCTION_WEB_PORT [8188], PRODUCTION_STAFF_PORT [8198], PRODUCTION_PG_PORT [55433].
 # PRODUCTION_ACTION_WORKERS [2] is the number of action-server worker processes; PRODUCTION_PUBLIC_URL
 # [http://127.0.0.1:PRODUCTION_HTTP_PORT] is the address patients' browsers use.
-# PostgreSQL is a cluster of its own in .run/pg-production (or its /var/tmp stand-in, scripts/pg_data_dir.sh; not the test cluster of scripts/postgres.sh, which
-# `make test` stops when it ends), with password authentication on TCP.
+# PostgreSQL is a cluster of its own in .run/pg-production (or its /var/tmp stand-in, see scripts/pg_lib.sh), not
+# the test cluster of scripts/postgres.sh, which `make test` stops when it ends; TCP connections need a password.
 # Secrets (database and Redis passwords) are generated once into .run/production/secrets.env (mode 600, git-ignored).
 # `make run` (SQLite, one Rasa process) is not touched by any of this.
 set -euo pipefail
@@ -26,8 +26,8 @@ STATE="$ROOT/.run/production"
 LOGS="$STATE/logs"
 NGINX_DIR="$ROOT/.run/nginx"
 REDIS_DIR="$ROOT/.run/redis"
-# shellcheck source=scripts/pg_data_dir.sh
-source "$ROOT/scripts/pg_data_dir.sh"
+# shellcheck source=scripts/pg_lib.sh
+source "$ROOT/scripts/pg_lib.sh"
 PG_DIR="$(pg_data_dir "$ROOT" pg-production)"
 mkdir -p "$STATE" "$LOGS"
 chmod 700 "$STATE"
@@ -123,11 +123,9 @@ ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-    [ -n "$(pg_bin)" ] || missing+=(postgresql)
+    [ -n "$(pg_bin_dir)" ] || missing+=(postgresql)
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
-
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 
@@ -189,11 +187,6 @@ wait_until() {
 }
 
 # --- PostgreSQL and Redis ----------------------------------------------------------------------------------------
-# initdb and postgres refuse to run as root: as root, they run as the postgres OS user.
-as_postgres() {
-    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
-}
-
 postgres_pid() {
     local pid
     pid=$(sed -n 1p "$PG_DIR/postmaster.pid" 2>/dev/null || true)
@@ -211,7 +204,7 @@ start_postgres() {
         chmod 700 "$PG_DIR"
         # TCP connections need a password (scram-sha-256); the unix socket lives in the data folder, which only the
         # cluster's owner can enter, and is how this script administers the cluster.
-        as_postgres "$(pg_bin)/initdb" -D "$PG_DIR" -U postgres -E UTF8 --no-locale \
+        as_postgres "$(pg_bin_dir)/initdb" -D "$PG_DIR" -U postgres -E UTF8 --no-locale \
             --auth-local=trust --auth-host=scram-sha-256 > "$LOGS/initdb.log" 2>&1 \
             || { cat "$LOGS/initdb.log" >&2; say "initdb failed"; exit 1; }
         as_postgres tee -a "$PG_DIR/postgresql.conf" > /dev/null <<EOF
@@ -223,12 +216,12 @@ max_connections = 200
 EOF
     fi
     if [ -z "$(postgres_pid)" ]; then
-        as_postgres "$(pg_bin)/pg_ctl" start -w -t 60 -D "$PG_DIR" -l "$PG_DIR/server.log" -o "-p $PG_PORT_P" > /dev/null \
+        as_postgres "$(pg_bin_dir)/pg_ctl" start -w -t 60 -D "$PG_DIR" -l "$PG_DIR/server.log" -o "-p $PG_PORT_P" > /dev/null \
             || { as_postgres tail -n 20 "$PG_DIR/server.log" >&2; say "PostgreSQL did not start"; exit 1; }
     fi
     # A role of its own with a password, owning three databases: the conversations, the clinical content, and the
     # triage records (patient data, kept apart).
-    local psql=(as_postgres "$(pg_bin)/psql" -h "$PG_DIR" -p "$PG_PORT_P" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+    local psql=(as_postgres "$(pg_bin_dir)/psql" -h "$PG_DIR" -p "$PG_PORT_P" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
     "${psql[@]}" -v password="$PRODUCTION_PG_PASSWORD" > /dev/null <<'SQL'
 SELECT format(CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'neurotriage')
                    THEN 'ALTER ROLE neurotriage LOGIN PASSWORD %L' ELSE 'CREATE ROLE neurotriage LOGIN PASSWORD %L' END,
@@ -245,7 +238,7 @@ SQL
 
 stop_postgres() {
     if [ -n "$(postgres_pid)" ]; then
-        as_postgres "$(pg_bin)/pg_ctl" stop -w -m fast -D "$PG_DIR" > /dev/null && say "stopped postgres"
+        as_postgres "$(pg_bin_dir)/pg_ctl" stop -w -m fast -D "$PG_DIR" > /dev/null && say "stopped postgres"
     fi
 }
 

@@ -85,8 +85,8 @@ stop_servers
 scripts/postgres.sh stop >/dev/null 2>&1 || true
 
 # The production shape (PostgreSQL, Redis, two Rasa instances, the action server's workers, nginx): conversations
-# alternate between the instances, and one instance is stopped mid-conversation. A shape already running (someone's
-# `make production`) is used and left running; one started here is stopped here.
+# alternate between the instances, one instance and then Redis are stopped mid-conversation. A shape already running
+# (someone's `make production`) is used and left running; one started here is stopped by cleanup.
 scripts/production.sh status >/dev/null 2>&1 || production_started_here=1
 if scripts/production.sh start > .run/logs/production-start.log 2>&1; then
     eval "$(scripts/production.sh env)"

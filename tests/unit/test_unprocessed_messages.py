@@ -23,7 +23,7 @@ class _ChannelBase:
         return "rest"
 
 
-class _Channel(channels.LimitsMessageRate, _ChannelBase):
+class _Channel(channels.GuardsEachMessage, _ChannelBase):
     pass
 
 

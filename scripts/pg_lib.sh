@@ -1,4 +1,19 @@
-# Sourced by postgres.sh and production.sh: where a PostgreSQL cluster of this checkout keeps its data.
+# Sourced by postgres.sh (the test cluster) and production.sh (the production shape's cluster): what both need to
+# run a PostgreSQL cluster of their own from Debian's packages.
+
+pg_bin_dir() {  # the newest installed major version's programs; empty when PostgreSQL is not installed
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# initdb and postgres refuse to run as root: as root, they run as the postgres OS user.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
 # As root a cluster runs as the postgres user, who must be able to reach its data directory. A checkout inside a
 # private directory (mktemp -d, a home directory) is out of its reach: the cluster then lives under /var/tmp.
 
