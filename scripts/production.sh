@@ -473,7 +473,7 @@ cmd_restart_rasa() {
     load_ports saved
     stop_process "rasa-$n"
     prepare > /dev/null
-    export_production_settings
+    production_config  # prepare rewrote Rasa's files for `make run`; the instance needs the production ones
     start_rasa "$n"
     wait_until "rasa-$n" "http://127.0.0.1:$(rasa_port "$n")/"
     say "Rasa instance $n answers again on port $(rasa_port "$n")"
