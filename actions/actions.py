@@ -116,6 +116,29 @@ def _continue_assessment(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     return [SlotSet("next_step", "history" if screening_done else "screening")]
 
 
+class ActionResumeAssessment(Action):
+    """"No, carry on" (to stopping, starting again or talking to a person), or a stray "no": back to where the
+    conversation was. The rules branch on `next_step`; the question that was open is asked again."""
+
+    def name(self) -> Text:
+        return "action_resume_assessment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        consent = tracker.get_slot("consent_given")
+        if consent is None:
+            return [SlotSet("next_step", "ask_consent")]
+        if consent is False:
+            dispatcher.utter_message(response="utter_general_information_only")
+            return [SlotSet("next_step", "none")]
+        if tracker.get_slot("assessment_complete") or tracker.get_slot("triage_level") in ("emergency", "urgent"):
+            dispatcher.utter_message(response="utter_offer_next_steps")
+            return [SlotSet("next_step", "none")]
+        if not tracker.get_slot("pain_described"):
+            return [SlotSet("next_step", "describe")]
+        dispatcher.utter_message(response="utter_continue")
+        return _continue_assessment(dispatcher, tracker)
+
+
 class ActionAnswerFaq(Action):
     """Answers a frequently asked question from the knowledge base, with its sources."""
 

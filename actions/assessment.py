@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -77,12 +77,63 @@ def _report_updates(tracker: Tracker, extra_entities: List[Dict[str, Any]] = ())
     return report_slot_updates(tracker, list(_entities(tracker)) + list(extra_entities))
 
 
-def _retry_or_skip(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
-    """One clear re-ask; a second answer that still can't be read is recorded as not given, so no one is stuck."""
-    if tracker.get_slot("answer_retries"):
+# ---------------------------------------------------------------------------------------------------------------
+# Answer first: while a question is open, the patient's words are read as its answer. Only an explicit digression
+# that is no answer leaves the question; the rules in data/rules.yml answer it and come back to the same question.
+
+# Intents that may leave an open question (a red flag never reaches a validator: the form ignores that intent).
+DIGRESSIONS = ("why_question", "faq", "correct", "request_human", "ask_about_therapy", "ask_therapy_options",
+               "book_appointment", "goodbye", "start_over")
+# Small talk inside a question is answered and the question asked again; it does not count as a failed answer.
+SMALL_TALK = {"thank": "utter_you_are_welcome", "greet": "utter_continue", "bot_challenge": "utter_iamabot"}
+MAX_FAILED_ANSWERS = 2
+
+
+def _failed_answer(slot: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                   hint: Optional[str] = None) -> Dict[str, Any]:
+    """First miss: say what kind of answer fits, with examples and a way out (utter_help_<slot>). Second miss: record
+    "not given" (never a "no"), say so, and move on, so no question is asked a third time."""
+    misses = int(tracker.get_slot("answer_retries") or 0) + 1
+    if misses >= MAX_FAILED_ANSWERS:
+        dispatcher.utter_message(response="utter_answer_skipped")
         return {slot: answers.NOT_GIVEN, "answer_retries": 0}
-    dispatcher.utter_message(response="utter_please_answer")
-    return {slot: None, "answer_retries": 1}
+    if hint:
+        dispatcher.utter_message(text=hint)
+    else:
+        dispatcher.utter_message(response=f"utter_help_{'screening' if slot.startswith('dn4_') else slot}")
+    return {slot: None, "answer_retries": misses}
+
+
+class AnswerFirstValidation(FormValidationAction):
+    """Base of the form validators. Before any validate_<slot> runs, a message that does not read as an answer to the
+    open question and is an explicit digression is handed back to the rules (ActionExecutionRejected), with the open
+    slot cleared so the question is asked again afterwards. Subclasses say what reads as an answer."""
+
+    def reads_as_answer(self, slot: str, tracker: Tracker) -> bool:
+        raise NotImplementedError
+
+    def is_digression(self, slot: str, tracker: Tracker) -> bool:
+        """An explicit digression that is no answer. Leaving and starting again need the words as well as the
+        intent ("on and off" is no goodbye), and "not sure" is always an answer."""
+        intent, text = _intent(tracker), _text(tracker)
+        if intent not in DIGRESSIONS or self.reads_as_answer(slot, tracker) or answers.describes_pattern(text):
+            return False
+        if intent == "goodbye":
+            return answers.sounds_like_leaving(text)
+        if intent == "start_over":
+            return answers.sounds_like_starting_over(text)
+        return True
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        slot = tracker.get_slot("requested_slot")
+        # Only a new message is judged: after a digression the form validates nothing and just asks again.
+        if slot and slot in tracker.slots_to_validate() and self.is_digression(slot, tracker):
+            return [SlotSet(slot, None), ActionExecutionRejected(self.form_name())]
+        if slot and slot in tracker.slots_to_validate() and _intent(tracker) in SMALL_TALK \
+                and not self.reads_as_answer(slot, tracker):
+            dispatcher.utter_message(response=SMALL_TALK[_intent(tracker)])
+            return [SlotSet(slot, None)]
+        return await super().run(dispatcher, tracker, domain)
 
 
 def _screening_instrument():
@@ -108,19 +159,24 @@ def _make_ask_action(item_id: str) -> type:
 ASK_ACTIONS = [_make_ask_action(item_id) for item_id in DN4_ITEMS]
 
 
-class ValidateScreeningForm(FormValidationAction):
-    """Each DN4 answer: yes / no / not sure, or the symptom itself ("it burns"); other symptoms the same message
-    mentions answer their items too, so nothing already said is asked again. One validate_<item> per item."""
+class ValidateScreeningForm(AnswerFirstValidation):
+    """Each DN4 answer: yes / no / not sure in the patient's words ("ye", "kinda", "not really"), or the symptom itself
+    ("it burns"); other symptoms the same message mentions answer their items too, so nothing is asked twice."""
 
     def name(self) -> Text:
         return "validate_screening_form"
 
+    def reads_as_answer(self, slot: str, tracker: Tracker) -> bool:
+        items = {item.id: item for item in _screening_instrument().items}
+        symptom_id = items[slot].symptom_id if slot in items else None
+        return answers.yes_no("", _entities(tracker), symptom_id, _text(tracker)) is not None
+
     def validate_item(self, item_id: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
         items = {item.id: item for item in _screening_instrument().items}
         symptom_id = items[item_id].symptom_id
-        answer = answers.yes_no(_intent(tracker), _entities(tracker), symptom_id)
+        answer = answers.yes_no(_intent(tracker), _entities(tracker), symptom_id, _text(tracker))
         if answer is None:
-            return _retry_or_skip(item_id, dispatcher, tracker)
+            return {**_failed_answer(item_id, dispatcher, tracker), **_report_updates(tracker)}
         result: Dict[str, Any] = {item_id: answer, "answer_retries": 0}
         for other in items.values():  # "yes, and it tingles too"
             if other.id != item_id and tracker.get_slot(other.id) is None:
@@ -144,11 +200,40 @@ for _item_id in DN4_ITEMS:
     setattr(ValidateScreeningForm, f"validate_{_item_id}", _make_item_validator(_item_id))
 
 
-class ValidateHistoryForm(FormValidationAction):
+def _has(tracker: Tracker, entity_type: str) -> bool:
+    return any(e.get("entity") == entity_type for e in _entities(tracker))
+
+
+def _current_year_month() -> Tuple[int, int]:
+    now = datetime.now(timezone.utc)
+    return now.year, now.month
+
+
+class ValidateHistoryForm(AnswerFirstValidation):
     """History questions, skipping what is already known and what does not apply (pregnancy over 65)."""
 
     def name(self) -> Text:
         return "validate_history_form"
+
+    def reads_as_answer(self, slot: str, tracker: Tracker) -> bool:
+        text, intent = _text(tracker), _intent(tracker)
+        year, month = _current_year_month()
+        readers = {
+            "pain_location": lambda: _has(tracker, "body_part"),
+            "pain_duration": lambda: answers.duration_months(text, year, month) is not None,
+            "pain_score": lambda: answers.pain_score(text) is not None,
+            "age_band": lambda: answers.age_band(text) is not None,
+            "pregnancy_status": lambda: answers.pregnancy_answer(text) not in (None, answers.NOT_GIVEN)
+            or _has(tracker, "condition"),
+            "other_conditions": lambda: _has(tracker, "condition") or answers.listed_or_none("", text, [], "condition")[0]
+            in (answers.NONE, answers.NOT_GIVEN),
+            "current_medications": lambda: _has(tracker, "medication")
+            or answers.listed_or_none("", text, [], "medication")[0] in (answers.NONE, answers.NOT_GIVEN),
+            "treatments_tried": lambda: _has(tracker, "therapy") or _has(tracker, "medication")
+            or answers.listed_or_none("", text, [], "therapy")[0] in (answers.NONE, answers.NOT_GIVEN),
+        }
+        reader = readers.get(slot, lambda: answers.yes_no("", [], None, text) is not None)
+        return bool(reader()) or answers.declined(intent, text)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> List[Text]:
@@ -160,70 +245,105 @@ class ValidateHistoryForm(FormValidationAction):
             skip.add("pain_location")
         if tracker.get_slot("age_band") == "65_plus":
             skip.add("pregnancy_status")
-        if classes & BLOOD_THINNER_CLASSES:
-            skip.add("blood_thinners")
+        if classes & BLOOD_THINNER_CLASSES or tracker.get_slot("current_medications") == answers.NONE:
+            skip.add("blood_thinners")  # no medicines at all means no blood thinner either
         return [slot for slot in domain_slots if slot not in skip]
 
     def validate_pain_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         updates = _report_updates(tracker)
-        if updates.get("pain_locations"):
-            return {"pain_location": ", ".join(updates["pain_locations"]), **updates, "answer_retries": 0}
+        if updates.get("pain_locations") or tracker.get_slot("pain_locations"):
+            places = updates.get("pain_locations") or tracker.get_slot("pain_locations")
+            return {"pain_location": ", ".join(places), **updates, "answer_retries": 0}
         if answers.declined(_intent(tracker), _text(tracker)):
             return {"pain_location": answers.NOT_GIVEN, **updates}
-        return {"pain_location": _text(tracker).strip() or answers.NOT_GIVEN, **updates}
+        words = _text(tracker).strip()
+        if len(words) < 3 or answers.yes_no_text(words):  # "yes" or "?" says nothing about where
+            return {**_failed_answer("pain_location", dispatcher, tracker), **updates}
+        return {"pain_location": words, **updates, "answer_retries": 0}  # kept in the patient's words
 
     def validate_pain_duration(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        months = answers.duration_months(_text(tracker), datetime.now(timezone.utc).year)
+        text = _text(tracker)
+        months = answers.duration_months(text, *_current_year_month())
         if months is not None:
-            return {"pain_duration": _text(tracker).strip(), "pain_duration_months": months, "answer_retries": 0}
-        if answers.declined(_intent(tracker), _text(tracker)):
-            return {"pain_duration": answers.NOT_GIVEN}
-        return _retry_or_skip("pain_duration", dispatcher, tracker)
+            return {"pain_duration": text.strip(), "pain_duration_months": months, "answer_retries": 0,
+                    **_report_updates(tracker)}
+        if answers.declined(_intent(tracker), text):
+            return {"pain_duration": answers.NOT_GIVEN, "answer_retries": 0}
+        hint = ("Thank you, so it comes and goes. How long ago did it first start? For example: 3 weeks, "
+                "6 months, 2 years, or 'not sure'.") if answers.describes_pattern(text) else None
+        return {**_failed_answer("pain_duration", dispatcher, tracker, hint), **_report_updates(tracker)}
 
     def validate_pain_score(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        pain = answers.pain_score(_text(tracker))
+        text = _text(tracker)
+        pain = answers.pain_score(text)
         if pain is not None:
-            return {"pain_score": pain, "answer_retries": 0}
-        if answers.declined(_intent(tracker), _text(tracker)):
-            return {"pain_score": answers.NOT_GIVEN}
-        return _retry_or_skip("pain_score", dispatcher, tracker)
+            return {"pain_score": pain, "pain_score_text": text.strip(), "answer_retries": 0}
+        if answers.declined(_intent(tracker), text):
+            return {"pain_score": answers.NOT_GIVEN, "answer_retries": 0}
+        hint = None
+        if answers.duration_months(text, *_current_year_month()) is not None:
+            hint = ("That sounds like how long you've had it, thank you. How strong is the pain, as a number from 0 "
+                    "(none) to 10 (the worst you can imagine)?")
+        return _failed_answer("pain_score", dispatcher, tracker, hint)
 
     def validate_daily_impact(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         return self._yes_no("daily_impact", dispatcher, tracker)
 
-    def _listed(self, slot: str, entity_type: str, tracker: Tracker) -> Dict[str, Any]:
+    def _listed(self, slot: str, entity_type: str, dispatcher, tracker: Tracker) -> Dict[str, Any]:
         answer, _ = answers.listed_or_none(_intent(tracker), _text(tracker), _entities(tracker), entity_type)
-        return {slot: answer or answers.NOT_GIVEN, **_report_updates(tracker)}
+        return {slot: answer or answers.NOT_GIVEN, "answer_retries": 0, **_report_updates(tracker)}
 
     def validate_other_conditions(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        return self._listed("other_conditions", "condition", tracker)
+        result = self._listed("other_conditions", "condition", dispatcher, tracker)
+        if result["other_conditions"] == answers.NONE:
+            # the question names heart, kidney and liver problems: "none" answers those too
+            result.update({slot: NO for slot in ("kidney_problems", "liver_problems", "heart_problems")
+                           if tracker.get_slot(slot) is None})
+        return result
 
     def validate_current_medications(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        return self._listed("current_medications", "medication", tracker)
+        result = self._listed("current_medications", "medication", dispatcher, tracker)
+        spans = [(e["start"], e["end"]) for e in _entities(tracker) if "start" in e and "end" in e]
+        unknown = answers.unrecognised_items(_text(tracker), spans)
+        if unknown and result["current_medications"] not in (answers.NONE, answers.NOT_GIVEN):
+            known = tracker.get_slot("unrecognised_medications") or []
+            result["unrecognised_medications"] = known + [u for u in unknown if u not in known]
+        return result
 
     def validate_treatments_tried(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        answer, _ = answers.listed_or_none(_intent(tracker), _text(tracker), _entities(tracker), "therapy")
-        return {"treatments_tried": answer or answers.NOT_GIVEN, **_report_updates(tracker)}
+        # a medicine named here was tried for this pain: history, not a current medicine, unless the patient said
+        # they still take it (then it was already given to the medicines question)
+        tried = [{**e, "role": e.get("role") or "past"} if e.get("entity") == "medication" else e
+                 for e in _entities(tracker)]
+        named = [e["value"] for e in tried if e.get("entity") in ("therapy", "medication") and e.get("role") != "negated"]
+        answer = ", ".join(dict.fromkeys(named)) or answers.listed_or_none(_intent(tracker), _text(tracker), [], "therapy")[0]
+        current = set(tracker.get_slot("medications") or [])
+        tried = [e for e in tried if not (e.get("entity") == "medication" and e["value"] in current)]
+        return {"treatments_tried": answer or answers.NOT_GIVEN, "answer_retries": 0,
+                **report_slot_updates(tracker, tried)}
 
     def validate_age_band(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        band = answers.age_band(_text(tracker))
+        text = _text(tracker)
+        band = answers.age_band(text)
         if band:
             return {"age_band": band, "answer_retries": 0}
-        if answers.declined(_intent(tracker), _text(tracker)):
-            return {"age_band": answers.NOT_GIVEN}
-        return _retry_or_skip("age_band", dispatcher, tracker)
+        if answers.declined(_intent(tracker), text):
+            return {"age_band": answers.NOT_GIVEN, "answer_retries": 0}
+        return _failed_answer("age_band", dispatcher, tracker)
 
     def validate_pregnancy_status(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         mentioned = {e["value"]: e.get("role") for e in _entities(tracker) if e.get("entity") == "condition"}
         updates = _report_updates(tracker)
         for state in ("pregnancy", "breastfeeding"):
-            if state in mentioned and mentioned[state] != "negated":
+            if state in mentioned and not mentioned[state]:
                 return {"pregnancy_status": state, **updates, "answer_retries": 0}
-        if _intent(tracker) == "deny" or mentioned or answers.yes_no(_intent(tracker)) == "no":
-            return {"pregnancy_status": "neither", **updates}
-        if answers.declined(_intent(tracker), _text(tracker)):
-            return {"pregnancy_status": answers.NOT_GIVEN}
-        return _retry_or_skip("pregnancy_status", dispatcher, tracker)
+        status = answers.pregnancy_answer(_text(tracker), _intent(tracker))
+        if status in (answers.PREGNANCY, answers.BREASTFEEDING):
+            return {"pregnancy_status": status, **report_slot_updates(
+                tracker, list(_entities(tracker)) + [{"entity": "condition", "value": status}]), "answer_retries": 0}
+        if status or mentioned:
+            return {"pregnancy_status": status or answers.NEITHER, **updates, "answer_retries": 0}
+        return {**_failed_answer("pregnancy_status", dispatcher, tracker), **updates}
 
     def validate_kidney_problems(self, value, dispatcher, tracker, domain):
         return self._yes_no("kidney_problems", dispatcher, tracker)
@@ -246,13 +366,15 @@ class ValidateHistoryForm(FormValidationAction):
 
     def _yes_no(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
         named = [e for e in _entities(tracker) if e.get("entity") in ("condition", "medication")]
-        answer = answers.yes_no(_intent(tracker)) or ((NO if all(e.get("role") == "negated" for e in named)
-                                                       else YES) if named else None)
+        mine = [e for e in named if e.get("role") in (None, "negated")]
+        answer = answers.yes_no(_intent(tracker), [], None, _text(tracker))
+        if answer is None and mine:  # "i have ckd", "not on any blood thinner"
+            answer = NO if all(e.get("role") == "negated" for e in mine) else YES
         if answer is None:
-            return _retry_or_skip(slot, dispatcher, tracker)
+            return {**_failed_answer(slot, dispatcher, tracker), **_report_updates(tracker)}
         implied = []
         condition = YES_MEANS_CONDITION.get(slot)
-        if condition and not named and answer in (YES, NO):
+        if condition and not mine and answer in (YES, NO):
             implied = [{"entity": "condition", "value": condition, **({} if answer == YES else {"role": "negated"})}]
         return {slot: answer, "answer_retries": 0, **_report_updates(tracker, implied)}
 
@@ -315,12 +437,13 @@ class ActionFinishAssessment(Action):
         flag_level = max((f.triage_level for f in flags), key=TRIAGE_ORDER.index, default=None)
         months = tracker.get_slot("pain_duration_months")
         pain = tracker.get_slot("pain_score")
+        impact = tracker.get_slot("daily_impact")
         decision = decide(TriageInput(
             red_flag_level=flag_level, red_flag_names=tuple(f.name for f in flags),
-            screening_positive=screening.positive if screening else None,
+            screening_positive=screening.positive if screening and screening.decided else None,
             chronic=None if months is None else months >= CHRONIC_MONTHS,
             pain_score=pain if isinstance(pain, (int, float)) else None,
-            limits_daily_life=tracker.get_slot("daily_impact") == YES))
+            limits_daily_life={YES: True, NO: False}.get(impact)))
         options = kb.therapy_options(_profile(tracker))
         record = AssessmentRecord(
             conversation_id=tracker.sender_id, decision=decision, red_flags=[f.id for f in flags],
@@ -360,27 +483,44 @@ class ActionExplainQuestion(Action):
 
 
 class ActionApplyCorrection(Action):
-    """"Actually it's my hands", "I meant 8", "I'm not diabetic": earlier answers are changed, nothing else lost."""
+    """"Actually it's 3 years not 3 months", "I meant 8", "I'm 67", "it's my hands", "I'm not diabetic": that fact
+    and only that fact changes; after the assessment the result is worked out again from the corrected facts."""
 
     def name(self) -> Text:
         return "action_apply_correction"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         updates = _report_updates(tracker)
-        text = _text(tracker)
+        text = answers.corrected_text(_text(tracker))
+        months = answers.duration_months(text, *_current_year_month())
+        band = answers.age_band(text) if answers.mentions_age(text) else None
         pain = answers.pain_score(text)
-        months = answers.duration_months(text, datetime.now(timezone.utc).year)
-        if months is not None and tracker.get_slot("pain_duration") is not None:
-            updates.update(pain_duration=text.strip(), pain_duration_months=months)
-        elif pain is not None and tracker.get_slot("pain_score") is not None:
-            updates["pain_score"] = pain
-        locations = [e["value"] for e in _entities(tracker) if e.get("entity") == "body_part" and e.get("role") != "negated"]
+        if band:
+            updates["age_band"] = band
+        elif months is not None:
+            updates.update(pain_duration=_text(tracker).strip(), pain_duration_months=months)
+        elif pain is not None:
+            updates.update(pain_score=pain, pain_score_text=_text(tracker).strip())
+        locations = [e["value"] for e in _entities(tracker) if e.get("entity") == "body_part" and not e.get("role")]
         if locations:  # "it's my hands, not my feet": the new places replace the old
             updates["pain_locations"] = list(dict.fromkeys(locations))
             updates["pain_location"] = ", ".join(updates["pain_locations"])
-        dispatcher.utter_message(text="Thank you, I've updated that." if updates else
-                                 "Thank you. Could you tell me exactly what to change?")
-        return [SlotSet(name, value) for name, value in updates.items()]
+        for entity in _entities(tracker):  # "actually i do have kidney problems": the history answer follows
+            if entity.get("entity") != "condition" or entity.get("role") not in (None, "negated"):
+                continue
+            for slot, conditions in KNOWN_BY_CONDITIONS.items():
+                if entity["value"] in conditions and slot != "pregnancy_status":
+                    updates[slot] = NO if entity.get("role") == "negated" else YES
+                elif entity["value"] in conditions:
+                    updates[slot] = answers.NEITHER if entity.get("role") == "negated" else entity["value"]
+        if not updates:
+            dispatcher.utter_message(response="utter_ask_what_to_change")
+            return []
+        dispatcher.utter_message(text="Thank you, I've updated that.")
+        events: List[Dict] = [SlotSet(name, value) for name, value in updates.items()]
+        if tracker.get_slot("assessment_complete") and not tracker.active_loop.get("name"):
+            events.append(FollowupAction("action_finish_assessment"))
+        return events
 
 
 class ActionRequestConsultation(Action):
@@ -403,7 +543,7 @@ INTENT_LABELS = {
     "ask_therapy_options": "you'd like to know the treatment options", "ask_about_therapy": "you're asking about a treatment",
     "faq": "you have a general question", "request_human": "you'd like to talk to a person",
     "book_appointment": "you'd like to book an appointment", "why_question": "you're asking why I need this",
-    "correct": "you want to change an earlier answer", "restart": "you want to start again", "goodbye": "you're leaving",
+    "correct": "you want to change an earlier answer", "start_over": "you want to start again", "goodbye": "you're leaving",
     "affirm": "yes", "deny": "no", "dont_know": "you're not sure", "greet": "hello", "thank": "thank you",
 }
 

@@ -39,9 +39,20 @@ class ScreeningResult:
     threshold: int
     positive: bool
     answers: Dict[str, str] = field(default_factory=dict)
+    # items answered "not sure" or not at all that could still have reached the threshold: the result is open
+    undecided_items: int = 0
+
+    @property
+    def decided(self) -> bool:
+        """False when unanswered items could turn a negative screening positive: silence is not a "no"."""
+        return self.positive or self.score + self.undecided_items < self.threshold
 
     @property
     def wording(self) -> str:
+        if not self.decided:
+            return (f"Your answers score {self.score} out of {self.max_score}, with {self.undecided_items} "
+                    "question(s) not answered, so the screening can't tell whether this is nerve pain. A clinician "
+                    "can assess it with you.")
         if self.positive:
             return (f"Your answers score {self.score} out of {self.max_score}. That suggests your pain may be nerve "
                     "pain. This is a screening result, not a diagnosis: a clinician will need to assess you.")
@@ -50,7 +61,8 @@ class ScreeningResult:
 
     def to_dict(self) -> dict:
         return {"instrument": self.instrument, "score": self.score, "max_score": self.max_score,
-                "threshold": self.threshold, "positive": self.positive, "answers": dict(self.answers)}
+                "threshold": self.threshold, "positive": self.positive if self.decided else None,
+                "answers": dict(self.answers)}
 
 
 def answers_from_report(instrument: Instrument, symptoms_present: Iterable[str],
@@ -80,5 +92,6 @@ def score(instrument: Instrument, answers: Mapping[str, str]) -> ScreeningResult
             total += item.no_points
     total = max(instrument.min_score, min(instrument.max_score, total))
     ordered = {item.id: answers[item.id] for item in instrument.items if item.id in answers}
+    undecided = sum(item.yes_points for item in instrument.items if answers.get(item.id) not in (YES, NO))
     return ScreeningResult(instrument.id, total, instrument.max_score, instrument.threshold,
-                           total >= instrument.threshold, ordered)
+                           total >= instrument.threshold, ordered, undecided)

@@ -3,6 +3,9 @@
 Red flags decide first (they are set the moment they are heard). Without them the level comes from the screening
 result, how long the pain has lasted, how severe it is, and how much it limits daily life (NICE CG173 key principles:
 refer when pain is severe, limits daily activities or an underlying condition is getting worse).
+
+Silence is not reassurance: self-care needs every one of those facts to have been given and to be reassuring. A fact
+that was not given (None) is named as not assessed, and leads to at least a consultation.
 """
 from __future__ import annotations
 
@@ -55,9 +58,24 @@ def decide(facts: TriageInput) -> TriageDecision:
         level = more_urgent(level, "consultation")
         reasons.append("The pain has lasted more than 3 months.")
         sources.add("S55")
+    unknown = [what for what, value in (
+        ("whether the pain feels like nerve pain (screening questions)", facts.screening_positive),
+        ("how long you've had the pain", facts.chronic), ("how strong the pain is", facts.pain_score),
+        ("how much it affects your daily life", facts.limits_daily_life)) if value is None]
+    if unknown:
+        level = more_urgent(level, "consultation")
+        reasons.append("I couldn't assess " + _listing(unknown) + ", because those answers weren't given; a "
+                       "clinician can go through them with you.")
+        sources.add("S04")
     if level is None:
         level = "self_care"
-        reasons.append("No warning signs, the screening does not suggest nerve pain, and the pain is recent and "
-                       "not severe: self-care with safety advice, and see a doctor if it lasts or gets worse.")
+        reasons.append(f"You told me there are no warning signs, the screening does not suggest nerve pain, the pain "
+                       f"started less than 3 months ago, it is {facts.pain_score} out of 10 and it does not stop you "
+                       "sleeping, working or doing daily things: self-care with safety advice, and see a doctor if "
+                       "it lasts or gets worse.")
         sources.update({"S04", "S46"})
     return TriageDecision(level, tuple(reasons), tuple(sorted(sources)))
+
+
+def _listing(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]

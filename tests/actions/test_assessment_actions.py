@@ -57,7 +57,10 @@ def test_history_reads_scores_durations_and_ages():
     result = validate(ValidateHistoryForm(), "2 years", "inform", "pain_duration")
     assert result["pain_duration_months"] == 24
     assert validate(ValidateHistoryForm(), "i'm 70", "inform", "age_band")["age_band"] == "65_plus"
-    assert validate(ValidateHistoryForm(), "no", "deny", "pain_score")["pain_score"] == "not given"
+    # "no" is no pain score: asked once more with help, then recorded as not given (never as 0)
+    assert validate(ValidateHistoryForm(), "no", "deny", "pain_score")["pain_score"] is None
+    assert validate(ValidateHistoryForm(), "no", "deny", "pain_score", slots={"answer_retries": 1})["pain_score"] \
+        == "not given"
 
 
 def test_history_yes_records_the_condition_and_no_the_denial():

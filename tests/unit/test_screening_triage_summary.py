@@ -31,11 +31,21 @@ def test_score_threshold_and_dont_know():
     answers = {"dn4_burning": YES, "dn4_tingling": YES, "dn4_itching": UNKNOWN, "dn4_numbness": NO}
     result = score(DN4, answers)
     assert (result.score, result.positive) == (2, False)
-    assert "does not suggest" in result.wording and "you have" not in result.wording.lower()
+    # four items not answered could still reach the threshold: the screening is open, never "does not suggest"
+    assert not result.decided and "can't tell" in result.wording and "does not suggest" not in result.wording
+    assert result.to_dict()["positive"] is None
     result = score(DN4, {**answers, "dn4_electric_shock": YES})
     assert (result.score, result.positive) == (3, True)
     assert "suggests your pain may be nerve pain" in result.wording and "not a diagnosis" in result.wording
     assert list(result.answers) == ["dn4_burning", "dn4_electric_shock", "dn4_tingling", "dn4_numbness", "dn4_itching"]
+
+
+def test_a_negative_screening_needs_the_answers_that_could_change_it():
+    all_no = {item.id: NO for item in DN4.items}
+    result = score(DN4, {**all_no, "dn4_burning": YES, "dn4_itching": UNKNOWN})
+    assert result.decided and not result.positive and "does not suggest" in result.wording
+    result = score(DN4, {**all_no, "dn4_burning": YES, "dn4_tingling": YES, "dn4_itching": UNKNOWN})
+    assert not result.decided
 
 
 def test_negative_points_and_floor():
@@ -54,8 +64,12 @@ def test_next_item_is_none_when_all_answered():
     (TriageInput(screening_positive=False, pain_score=8), "consultation"),
     (TriageInput(screening_positive=False, chronic=True), "consultation"),
     (TriageInput(screening_positive=False, limits_daily_life=True), "consultation"),
-    (TriageInput(screening_positive=False, chronic=False, pain_score=3), "self_care"),
-    (TriageInput(), "self_care"),
+    (TriageInput(screening_positive=False, chronic=False, pain_score=3, limits_daily_life=False), "self_care"),
+    # silence is not reassurance: any key fact not given means at least a consultation
+    (TriageInput(), "consultation"),
+    (TriageInput(screening_positive=False, chronic=False, pain_score=3), "consultation"),
+    (TriageInput(screening_positive=False, chronic=False, limits_daily_life=False), "consultation"),
+    (TriageInput(chronic=False, pain_score=2, limits_daily_life=False), "consultation"),
 ])
 def test_triage_levels(facts, level):
     decision = decide(facts)
@@ -81,4 +95,15 @@ def test_summary_has_every_contract_field_and_lists_all_sources():
     assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"]}
     assert summary["contraindications"] == [{"therapy_id": "pregabalin", "suitability": "not_advised", **warning.to_dict()}]
     assert {"S01", "S04", "S05", "S16"} <= set(cited)
-    assert summary["screening"]["positive"] is False and summary["screening"]["max_score"] == 7
+    # one item answered: the screening is undecided, and the summary says so rather than "negative"
+    assert summary["screening"]["positive"] is None and summary["screening"]["max_score"] == 7
+
+
+def test_reasons_say_only_what_was_given_and_name_what_could_not_be_assessed():
+    decision = decide(TriageInput(screening_positive=None, chronic=None, pain_score=None, limits_daily_life=None))
+    text = " ".join(decision.reasons)
+    assert decision.level == "consultation"
+    assert "couldn't assess" in text and "how long" in text and "how strong" in text and "daily life" in text
+    assert "recent" not in text and "not severe" not in text and "does not suggest" not in text
+    decision = decide(TriageInput(screening_positive=False, chronic=False, pain_score=2, limits_daily_life=False))
+    assert decision.level == "self_care" and "2 out of 10" in " ".join(decision.reasons)

@@ -1,0 +1,124 @@
+"""While a question is open, the patient's words are read as its answer first; only an explicit digression that is
+no answer leaves the question (handed back to the rules), and nothing is stored from it."""
+import pytest
+
+from actions.actions import ActionResumeAssessment
+from actions.assessment import ActionApplyCorrection, ValidateHistoryForm, ValidateScreeningForm
+from tests.actions.conftest import run, slot_events, texts, tracker
+
+REJECTED = "action_execution_rejected"
+
+
+def turn(form, text, intent, requested, entities=(), slots=None):
+    """One patient message to an open question, as Rasa's form hands it to the validator."""
+    all_slots = {"requested_slot": requested, requested: text, **(slots or {})}
+    events = [{"event": "user", "text": text}, {"event": "slot", "name": requested, "value": text}]
+    return run(form, tracker(text, intent, entities, all_slots, active_loop=form.form_name(), events=events))
+
+
+@pytest.mark.parametrize("text, intent, requested", [
+    ("why do you need to know that", "why_question", "pain_score"),
+    ("bye", "goodbye", "pain_duration"),
+    ("can i start again", "start_over", "age_band"),
+    ("what is neuropathy anyway", "faq", "daily_impact"),
+    ("can i speak to a nurse", "request_human", "kidney_problems"),
+])
+def test_an_explicit_digression_leaves_the_question_and_stores_nothing(text, intent, requested):
+    messages, events = turn(ValidateHistoryForm(), text, intent, requested)
+    assert events[-1]["event"] == REJECTED and events[-1]["name"] == "history_form"
+    assert slot_events(events) == {requested: None} and not messages
+
+
+@pytest.mark.parametrize("text, intent, requested, slot, value", [
+    ("on and off", "goodbye", "pain_duration", "pain_duration", None),  # a pattern, not a goodbye: help follows
+    ("6ish", "out_of_scope", "pain_score", "pain_score", 6),
+    ("ye go on", "goodbye", "daily_impact", "daily_impact", "yes"),
+    ("left leg", "goodbye", "pain_location", "pain_location", "left leg"),
+    ("why not, maybe 2 years", "why_question", "pain_duration", "pain_duration", "why not, maybe 2 years"),
+    ("not sure", "faq", "kidney_problems", "kidney_problems", "unknown"),
+    ("yes i am", "affirm", "pregnancy_status", "pregnancy_status", "pregnancy"),
+])
+def test_an_answer_is_read_as_an_answer_whatever_the_intent(text, intent, requested, slot, value):
+    messages, events = turn(ValidateHistoryForm(), text, intent, requested)
+    assert all(e["event"] != REJECTED for e in events)
+    assert slot_events(events)[slot] == value
+
+
+def test_kinda_answers_a_screening_item_and_is_no_bot_challenge():
+    _, events = turn(ValidateScreeningForm(), "kinda? like zingy", "bot_challenge", "dn4_electric_shock")
+    assert slot_events(events)["dn4_electric_shock"] == "yes"
+
+
+def test_on_and_off_gets_help_for_the_duration_question_and_then_moves_on():
+    messages, events = turn(ValidateHistoryForm(), "on and off", "inform", "pain_duration")
+    assert "first start" in texts(messages) and slot_events(events)["answer_retries"] == 1
+    messages, events = turn(ValidateHistoryForm(), "it comes and goes", "inform", "pain_duration",
+                            slots={"answer_retries": 1})
+    assert slot_events(events)["pain_duration"] == "not given"
+    assert [m["response"] for m in messages] == ["utter_answer_skipped"]
+
+
+def test_a_duration_given_for_the_score_is_not_a_score():
+    messages, events = turn(ValidateHistoryForm(), "4 months", "inform", "pain_score")
+    assert slot_events(events)["pain_score"] is None and "0 (none) to 10" in texts(messages)
+
+
+def test_the_worst_score_is_kept_with_the_patients_words():
+    _, events = turn(ValidateHistoryForm(), "usually a 3 but 9 at night", "inform", "pain_score")
+    slots = slot_events(events)
+    assert slots["pain_score"] == 9 and slots["pain_score_text"] == "usually a 3 but 9 at night"
+
+
+def test_small_talk_is_answered_and_the_question_asked_again_without_counting_a_miss():
+    messages, events = turn(ValidateHistoryForm(), "thanks", "thank", "age_band")
+    assert [m["response"] for m in messages] == ["utter_you_are_welcome"]
+    assert slot_events(events) == {"age_band": None}
+
+
+def test_a_yes_to_pregnancy_records_the_condition():
+    _, events = turn(ValidateHistoryForm(), "yes i am, 20 weeks", "affirm", "pregnancy_status")
+    slots = slot_events(events)
+    assert slots["pregnancy_status"] == "pregnancy" and "pregnancy" in slots["conditions"]
+
+
+def test_unknown_medicines_are_kept_for_staff():
+    entities = [{"entity": "medication", "value": "metformin", "start": 0, "end": 9}]
+    _, events = turn(ValidateHistoryForm(), "metformin, tamoxiphen and my blue inhaler", "inform",
+                     "current_medications", entities)
+    slots = slot_events(events)
+    assert slots["medications"] == ["metformin"]
+    assert slots["unrecognised_medications"] == ["tamoxiphen", "my blue inhaler"]
+
+
+def test_none_to_conditions_answers_the_heart_kidney_and_liver_questions_it_names():
+    _, events = turn(ValidateHistoryForm(), "none", "deny", "other_conditions")
+    slots = slot_events(events)
+    assert slots["other_conditions"] == "none"
+    assert (slots["kidney_problems"], slots["liver_problems"], slots["heart_problems"]) == ("no", "no", "no")
+
+
+def test_medicines_tried_for_the_pain_are_history_not_current():
+    entities = [{"entity": "medication", "value": "ibuprofen", "start": 6, "end": 15}]
+    _, events = turn(ValidateHistoryForm(), "tried ibuprofen, didnt help", "inform", "treatments_tried", entities)
+    slots = slot_events(events)
+    assert slots["treatments_tried"] == "ibuprofen" and "ibuprofen" not in (slots.get("medications") or [])
+
+
+def test_a_correction_changes_only_that_fact_and_recomputes_a_finished_assessment():
+    slots = {"pain_duration": "3 months", "pain_duration_months": 3, "pain_score": 6, "assessment_complete": True}
+    messages, events = run(ActionApplyCorrection(), tracker("actually its 3 years not 3 months", "correct",
+                                                             slots=slots))
+    changed = slot_events(events)
+    assert changed["pain_duration_months"] == 36 and "pain_score" not in changed
+    assert events[-1] == {"event": "followup", "name": "action_finish_assessment", "timestamp": None}
+    _, events = run(ActionApplyCorrection(), tracker("sorry i'm 67", "correct", slots=slots))
+    assert slot_events(events) == {"age_band": "65_plus"}
+
+
+@pytest.mark.parametrize("slots, step", [
+    ({"consent_given": None}, "ask_consent"), ({"consent_given": True}, "describe"),
+    ({"consent_given": True, "pain_described": True}, "screening"),
+    ({"consent_given": True, "pain_described": True, "assessment_complete": True}, "none")])
+def test_carrying_on_goes_back_to_where_the_conversation_was(slots, step):
+    _, events = run(ActionResumeAssessment(), tracker("no", "deny", slots=slots))
+    assert slot_events(events)["next_step"] == step
