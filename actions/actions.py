@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
 from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines, report_slot_updates
-from neurotriage.clinical.escalation import escalate
+from neurotriage.clinical.escalation import escalate, hold_advice
 from neurotriage.clinical.profile import PatientProfile
 from neurotriage.clinical.screening import answers_from_report
 from neurotriage.clinical.wording import cite, for_patient
@@ -75,6 +75,21 @@ class ActionEscalateRedFlag(Action):
         events: List[Dict] = [SlotSet("triage_level", escalation.triage_level),
                               SlotSet("red_flags", known + [f for f in escalation.red_flag_ids if f not in known])]
         return events + _report_events(tracker)
+
+
+class ActionHoldAdvice(Action):
+    """Pushback on advice ("can I wait?", "I don't want to go to A&E"): the same advice again, never softened."""
+
+    def name(self) -> Text:
+        return "action_hold_advice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        flags = [flag for flag in map(knowledge.repository().red_flag, tracker.get_slot("red_flags") or []) if flag]
+        for message in hold_advice(flags, knowledge.locale_numbers(), tracker.get_slot("triage_level")):
+            dispatcher.utter_message(text=message)
+        if flags:
+            dispatcher.utter_message(text=cite(sorted({s for flag in flags for s in flag.source_ids})))
+        return []
 
 
 class ActionNotePatientReport(Action):

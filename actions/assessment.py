@@ -83,7 +83,7 @@ def _report_updates(tracker: Tracker, extra_entities: List[Dict[str, Any]] = ())
 
 # Intents that may leave an open question (a red flag never reaches a validator: the form ignores that intent).
 DIGRESSIONS = ("why_question", "faq", "correct", "request_human", "ask_about_therapy", "ask_therapy_options",
-               "book_appointment", "goodbye", "start_over")
+               "book_appointment", "goodbye", "start_over", "pushback")
 # Small talk inside a question is answered and the question asked again; it does not count as a failed answer.
 SMALL_TALK = {"thank": "utter_you_are_welcome", "greet": "utter_continue", "bot_challenge": "utter_iamabot"}
 MAX_FAILED_ANSWERS = 2
@@ -543,7 +543,7 @@ INTENT_LABELS = {
     "ask_therapy_options": "you'd like to know the treatment options", "ask_about_therapy": "you're asking about a treatment",
     "faq": "you have a general question", "request_human": "you'd like to talk to a person",
     "book_appointment": "you'd like to book an appointment", "why_question": "you're asking why I need this",
-    "correct": "you want to change an earlier answer", "start_over": "you want to start again", "goodbye": "you're leaving",
+    "correct": "you want to change an earlier answer", "pushback": "you'd rather wait", "start_over": "you want to start again", "goodbye": "you're leaving",
     "affirm": "yes", "deny": "no", "dont_know": "you're not sure", "greet": "hello", "thank": "thank you",
 }
 

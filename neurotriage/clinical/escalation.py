@@ -81,3 +81,21 @@ def escalate(flags: Sequence[RedFlagFacts], numbers: EmergencyNumbers, current_l
         messages.append(f"{flag.name}: {for_patient(_fill(flag.advice, numbers), flag.review)}")
     sources = tuple(sorted({source for flag in flags for source in flag.source_ids}))
     return Escalation(level, tuple(flag.id for flag in ordered), tuple(messages), sources)
+
+
+def hold_advice(flags: Sequence[RedFlagFacts], numbers: EmergencyNumbers, level: str | None) -> Tuple[str, ...]:
+    """What the patient is told when they push back ("can I wait till Monday?"): the same advice again, kindly, with
+    the number, never softer than the level the conversation reached. Without a warning sign, safety-netting only."""
+    if level == "emergency":
+        named = ", ".join(flag.name.lower() for flag in flags) or "what you told me"
+        return (f"I understand this isn't what you hoped to hear, and going to hospital can feel like a lot. But "
+                f"{named} can be serious, and waiting could make it worse. Please don't wait: call "
+                f"{numbers.emergency_number} now, or go to the nearest emergency department. If you're unsure, call "
+                f"{numbers.emergency_number} and tell them what you told me.",)
+    if level == "urgent":
+        return ("I understand. But what you told me needs a doctor today, not after the weekend. Please contact your "
+                f"GP today or call {numbers.urgent_number}. If it gets worse or you feel very unwell, call "
+                f"{numbers.emergency_number}.",)
+    return ("That's your decision to make, and I can't examine you. If the pain gets worse, or you notice new "
+            "weakness, numbness, problems with your bladder or bowels, or you feel very unwell, call "
+            f"{numbers.urgent_number}, or {numbers.emergency_number} in an emergency.",)

@@ -122,3 +122,13 @@ def test_a_correction_changes_only_that_fact_and_recomputes_a_finished_assessmen
 def test_carrying_on_goes_back_to_where_the_conversation_was(slots, step):
     _, events = run(ActionResumeAssessment(), tracker("no", "deny", slots=slots))
     assert slot_events(events)["next_step"] == step
+
+
+@pytest.mark.parametrize("level, expected", [("emergency", "call 999 now"), ("urgent", "call 111")])
+def test_pushback_gets_the_same_advice_again_with_the_number(level, expected):
+    from actions.actions import ActionHoldAdvice
+    messages, events = run(ActionHoldAdvice(), tracker("can i wait till monday?", "pushback",
+                                                       slots={"red_flags": ["chest_pain"], "triage_level": level}))
+    said = texts(messages)
+    assert expected in said and "Source" in said and events == []
+    assert "can wait" not in said.lower()
