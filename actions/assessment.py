@@ -16,10 +16,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import knowledge
 from neurotriage.clinical import answers
-from neurotriage.clinical.escalation import TRIAGE_ORDER
+from neurotriage.clinical import warning_questions
+from neurotriage.clinical.escalation import TRIAGE_ORDER, escalate
 from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.profile import PatientProfile
-from neurotriage.clinical.screening import NO, YES, score
+from neurotriage.clinical.screening import NO, UNKNOWN, YES, score
 from neurotriage.clinical.summary import AssessmentRecord, build_summary
 from neurotriage.clinical.triage import CHRONIC_MONTHS, TriageInput, decide
 from neurotriage.clinical.wording import cite, for_patient
@@ -209,6 +210,33 @@ def _current_year_month() -> Tuple[int, int]:
     return now.year, now.month
 
 
+WARNING_SLOT = "warning_answer"
+
+
+def _presentation(tracker: Tracker) -> warning_questions.Presentation:
+    return warning_questions.Presentation.of(tracker.get_slot("conditions"), tracker.get_slot("pain_locations"),
+                                             tracker.get_slot("symptoms_present"))
+
+
+def _pending_warning_questions(tracker: Tracker) -> list:
+    asked = warning_questions.answered(tracker.get_slot("warning_answers") or [])
+    return warning_questions.pending(knowledge.repository().red_flags(), _presentation(tracker), asked,
+                                     tracker.get_slot("red_flags") or [])
+
+
+class ActionAskWarningAnswer(Action):
+    """action_ask_warning_answer: the next warning-sign question for this patient's presentation."""
+
+    def name(self) -> Text:
+        return "action_ask_warning_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        questions = _pending_warning_questions(tracker)
+        if questions:
+            dispatcher.utter_message(text=questions[0].question, buttons=YES_NO_BUTTONS)
+        return []
+
+
 class ValidateHistoryForm(AnswerFirstValidation):
     """History questions, skipping what is already known and what does not apply (pregnancy over 65)."""
 
@@ -247,7 +275,37 @@ class ValidateHistoryForm(AnswerFirstValidation):
             skip.add("pregnancy_status")
         if classes & BLOOD_THINNER_CLASSES or tracker.get_slot("current_medications") == answers.NONE:
             skip.add("blood_thinners")  # no medicines at all means no blood thinner either
+        if not _pending_warning_questions(tracker):
+            skip.add(WARNING_SLOT)
         return [slot for slot in domain_slots if slot not in skip]
+
+    def validate_warning_answer(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        """The answer to one warning-sign question. Yes escalates at once and ends the questions, as a warning sign
+        volunteered would; "not sure" is kept and never counts as a no; the next question follows."""
+        questions = _pending_warning_questions(tracker)
+        if not questions:
+            return {WARNING_SLOT: None}
+        flag = questions[0]
+        answer = answers.yes_no(_intent(tracker), [], None, _text(tracker))
+        if answer is None:
+            if answers.declined(_intent(tracker), _text(tracker)):
+                answer = UNKNOWN
+            else:
+                failed = _failed_answer(WARNING_SLOT, dispatcher, tracker)
+                if failed[WARNING_SLOT] != answers.NOT_GIVEN:
+                    return failed
+                answer = UNKNOWN
+        asked = warning_questions.record(tracker.get_slot("warning_answers") or [], flag.id, answer)
+        if answer != YES:
+            return {WARNING_SLOT: None, "warning_answers": asked, "answer_retries": 0}
+        escalation = escalate([flag], knowledge.locale_numbers(), tracker.get_slot("triage_level"))
+        for message in escalation.messages:
+            dispatcher.utter_message(text=message)
+        dispatcher.utter_message(text=cite(escalation.source_ids))
+        known = tracker.get_slot("red_flags") or []
+        return {WARNING_SLOT: YES, "warning_answers": asked, "answer_retries": 0, "requested_slot": None,
+                "triage_level": escalation.triage_level, "red_flags": known + [f for f in escalation.red_flag_ids
+                                                                                 if f not in known]}
 
     def validate_pain_location(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         updates = _report_updates(tracker)
@@ -438,7 +496,10 @@ class ActionFinishAssessment(Action):
         months = tracker.get_slot("pain_duration_months")
         pain = tracker.get_slot("pain_score")
         impact = tracker.get_slot("daily_impact")
+        unsure = [flag for flag_id, answer in warning_questions.answered(tracker.get_slot("warning_answers") or []).items()
+                  if answer in (UNKNOWN, answers.NOT_GIVEN) for flag in [kb.red_flag(flag_id)] if flag]
         decision = decide(TriageInput(
+            unsure_warning_signs=tuple((f.name, f.triage_level) for f in unsure),
             red_flag_level=flag_level, red_flag_names=tuple(f.name for f in flags),
             screening_positive=screening.positive if screening and screening.decided else None,
             chronic=None if months is None else months >= CHRONIC_MONTHS,
@@ -459,8 +520,9 @@ class ActionFinishAssessment(Action):
                                                            urgent_number=numbers.urgent_number)
         dispatcher.utter_message(text=f"Triage: {decision.level.replace('_', ' ')}. {level_text}")
         dispatcher.utter_message(text="Why: " + " ".join(decision.reasons) + f" {cite(decision.source_ids)}")
-        dispatcher.utter_message(text="\n".join(["Treatment options you could discuss with a clinician (general "
-                                                 "information, not advice for you):"] + option_lines(options)))
+        if not flags:  # after a warning sign, getting care comes first: options wait for the clinician
+            dispatcher.utter_message(text="\n".join(["Treatment options you could discuss with a clinician (general "
+                                                     "information, not advice for you):"] + option_lines(options)))
         if sends_custom_payloads(tracker.get_latest_input_channel()):
             dispatcher.utter_message(json_message={"triage_summary": summary})
         if tracker.get_slot("consent_given"):

@@ -26,6 +26,8 @@ class TriageInput:
     chronic: Optional[bool] = None  # None: not known
     pain_score: Optional[int] = None
     limits_daily_life: Optional[bool] = None
+    # warning-sign questions answered "not sure" or not answered: (name, the sign's level)
+    unsure_warning_signs: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ def decide(facts: TriageInput) -> TriageDecision:
         level = more_urgent(level, "consultation")
         reasons.append("The pain has lasted more than 3 months.")
         sources.add("S55")
+    if facts.unsure_warning_signs:
+        # not knowing is no reassurance: one step below the sign's own level, today for an emergency sign
+        step_down = {"emergency": "urgent", "urgent": "consultation", "consultation": "consultation"}
+        for _, sign_level in facts.unsure_warning_signs:
+            level = more_urgent(level, step_down.get(sign_level, "consultation"))
+        reasons.append("You weren't sure about " + _listing([name.lower() for name, _ in facts.unsure_warning_signs])
+                       + ": please get it checked by a doctor, and call the emergency number at once if it happens.")
+        sources.update({"S37", "S41"})
     unknown = [what for what, value in (
         ("whether the pain feels like nerve pain (screening questions)", facts.screening_positive),
         ("how long you've had the pain", facts.chronic), ("how strong the pain is", facts.pain_score),

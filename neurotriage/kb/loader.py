@@ -30,6 +30,8 @@ DEFAULT_CONTENT_DIR = PROJECT_ROOT / "knowledge"
 # Bump when the tables or their meaning change: the hash changes with it, so old databases are rebuilt.
 SCHEMA_VERSION = "2"
 
+# A red flag's question is asked when the patient's report matches one alternative: every key given matches one id.
+ASK_WHEN_KEYS = ("conditions", "body_parts", "symptoms")
 CONTENT_FILES = ("sources.yml", "symptoms.yml", "conditions.yml", "medications.yml", "therapies.yml",
                  "contraindications.yml", "red_flags.yml", "body_parts.yml", "locales.yml", "screening.yml", "faq.yml")
 
@@ -150,7 +152,7 @@ FIELDS: dict[str, dict[str, tuple[Validator, bool]]] = {
                               "severity": (_text, REQUIRED), "warning": (_text, REQUIRED), **SOURCED},
     "red_flags.yml": {"id": (_text, REQUIRED), "name": (_text, REQUIRED), "triage_level": (_text, REQUIRED),
                       "advice": (_text, REQUIRED), "phrases": (_texts, REQUIRED), "triggers": (_triggers, REQUIRED),
-                      **SOURCED},
+                      "question": (_optional_text, OPTIONAL), "ask_when": (_records, OPTIONAL), **SOURCED},
     "body_parts.yml": {"id": (_text, REQUIRED), "name": (_optional_text, OPTIONAL), "synonyms": (_texts, REQUIRED),
                        "review": (_text, OPTIONAL)},
     "locales.yml": {"id": (_text, REQUIRED), "emergency_number": (_text, REQUIRED), "urgent_number": (_text, REQUIRED),
@@ -480,9 +482,17 @@ def _validate_red_flags(check: _Validation, documents: Documents) -> None:
         if "phrases" in clean and not phrases:
             check.problem(where, "phrases is empty: give real-sounding patient sentences")
         red_flag_id = clean.get("id")
+        ask_when = clean.get("ask_when") or []
+        if bool(ask_when) != bool(clean.get("question")):
+            check.problem(where, "question and ask_when go together: the question is asked only where it applies")
+        for alternative in ask_when:
+            unknown = set(alternative) - set(ASK_WHEN_KEYS)
+            if unknown or not all(isinstance(v, list) and v for v in alternative.values()):
+                check.problem(where, f"ask_when alternatives map {', '.join(ASK_WHEN_KEYS)} to lists of ids")
         check.add_rows(models.RedFlag.__table__, [{
             "id": red_flag_id, "name": clean.get("name"), "triage_level": clean.get("triage_level"),
             "advice": clean.get("advice"), "triggers_json": json.dumps(clean.get("triggers", [])),
+            "question": clean.get("question"), "ask_when_json": json.dumps(ask_when) if ask_when else None,
             "review": clean.get("review")}])
         check.add_rows(models.red_flag_sources, _source_rows(red_flag_id, source_ids))
         for position, phrase in enumerate(phrases):

@@ -148,6 +148,8 @@ class RedFlag(Base):
     triage_level = Column(String(16), nullable=False)
     advice = Column(Text, nullable=False)
     triggers_json = Column(Text, nullable=False)  # [[[term, ...], [term, ...]], ...]: alternatives of groups
+    question = Column(Text)  # asked where ask_when matches the patient's presentation
+    ask_when_json = Column(Text)  # [{"conditions": [...], "body_parts": [...]}, ...]: alternatives
     review = _review_column()
 
 

@@ -45,6 +45,8 @@ class RedFlag:
     triggers: tuple[tuple[tuple[str, ...], ...], ...]  # alternatives -> groups -> terms
     source_ids: tuple[str, ...]
     review: str
+    question: Optional[str] = None  # asked where one of the ask_when alternatives matches the presentation
+    ask_when: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,8 @@ class KnowledgeRepository:
             id=f.id, name=f.name, triage_level=f.triage_level, advice=f.advice,
             phrases=tuple(phrases.get(f.id, ())),
             triggers=tuple(tuple(tuple(group) for group in alternative) for alternative in json.loads(f.triggers_json)),
-            source_ids=sources.get(f.id, ()), review=f.review) for f in flags]
+            source_ids=sources.get(f.id, ()), review=f.review, question=f.question,
+            ask_when=tuple(json.loads(f.ask_when_json)) if f.ask_when_json else ()) for f in flags]
         # most urgent first, so a detector that stops at the first match picks the most urgent flag
         return tuple(sorted(red_flags, key=lambda flag: (TRIAGE_ORDER.get(flag.triage_level, 99), flag.id)))
 
