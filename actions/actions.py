@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
 from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines, report_slot_updates
+from neurotriage.clinical import answers
 from neurotriage.clinical.escalation import escalate, hold_advice
 from neurotriage.clinical.profile import PatientProfile
 from neurotriage.clinical.screening import answers_from_report
@@ -118,6 +120,9 @@ class ActionNotePatientReport(Action):
         dispatcher.utter_message(text=(" ".join(parts) + ".") if parts else "Thank you, I've noted that.")
         events = _report_events(tracker)
         events += _screening_prefill(tracker, events) + [SlotSet("pain_described", True)]
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("pain_score") is None and re.search(r"/\s*10\b|out of (10|ten)\b", text.lower()):
+            events += [SlotSet("pain_score", answers.pain_score(text)), SlotSet("pain_score_text", text.strip())]
         return events + _continue_assessment(dispatcher, tracker)
 
 

@@ -353,10 +353,13 @@ class ValidateHistoryForm(AnswerFirstValidation):
 
     def validate_other_conditions(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         result = self._listed("other_conditions", "condition", dispatcher, tracker)
-        if result["other_conditions"] == answers.NONE:
-            # the question names heart, kidney and liver problems: "none" answers those too
-            result.update({slot: NO for slot in ("kidney_problems", "liver_problems", "heart_problems")
-                           if tracker.get_slot(slot) is None})
+        if result["other_conditions"] != answers.NOT_GIVEN:
+            # the question names heart, kidney and liver problems, as a checklist does: a list without them, or
+            # "none", answers those too; one that names them answers yes (set from the conditions themselves)
+            named = set(result.get("conditions") or tracker.get_slot("conditions") or [])
+            for slot in ("kidney_problems", "liver_problems", "heart_problems"):
+                if tracker.get_slot(slot) is None and not named & KNOWN_BY_CONDITIONS[slot]:
+                    result[slot] = NO
         return result
 
     def validate_current_medications(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:

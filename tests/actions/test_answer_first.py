@@ -132,3 +132,12 @@ def test_pushback_gets_the_same_advice_again_with_the_number(level, expected):
     said = texts(messages)
     assert expected in said and "Source" in said and events == []
     assert "can wait" not in said.lower()
+
+
+def test_a_conditions_list_answers_the_heart_kidney_and_liver_questions_it_names():
+    entities = [{"entity": "condition", "value": "diabetes"}, {"entity": "condition", "value": "kidney_disease"}]
+    _, events = turn(ValidateHistoryForm(), "diabetes and ckd", "inform", "other_conditions", entities)
+    slots = slot_events(events)
+    assert (slots.get("kidney_problems"), slots["liver_problems"], slots["heart_problems"]) == (None, "no", "no")
+    _, events = turn(ValidateHistoryForm(), "not sure", "dont_know", "other_conditions")
+    assert "heart_problems" not in slot_events(events)
