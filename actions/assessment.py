@@ -44,6 +44,8 @@ KNOWN_BY_CONDITIONS = {
     "pregnancy_status": {"pregnancy", "breastfeeding"},
 }
 BLOOD_THINNER_CLASSES = {"anticoagulant", "antiplatelet"}
+# Pregnancy is not asked from this age (nor in the 65-plus band), as symptom checkers do.
+NO_PREGNANCY_AGE = 55
 UNNAMED_BLOOD_THINNER = "anticoagulant_unspecified"
 LEVEL_MESSAGES = {
     "emergency": "Because of what you told me, please call {emergency_number} now or go to the nearest emergency department.",
@@ -271,7 +273,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
         skip = {slot for slot, conditions in KNOWN_BY_CONDITIONS.items() if known & conditions}
         if tracker.get_slot("pain_locations"):
             skip.add("pain_location")
-        if tracker.get_slot("age_band") == "65_plus":
+        age = tracker.get_slot("age_years")
+        if tracker.get_slot("age_band") == "65_plus" or (isinstance(age, (int, float)) and age >= NO_PREGNANCY_AGE):
             skip.add("pregnancy_status")
         if classes & BLOOD_THINNER_CLASSES or tracker.get_slot("current_medications") == answers.NONE:
             skip.add("blood_thinners")  # no medicines at all means no blood thinner either
@@ -387,7 +390,7 @@ class ValidateHistoryForm(AnswerFirstValidation):
         text = _text(tracker)
         band = answers.age_band(text)
         if band:
-            return {"age_band": band, "answer_retries": 0}
+            return {"age_band": band, "age_years": answers.age_years(text), "answer_retries": 0}
         if answers.declined(_intent(tracker), text):
             return {"age_band": answers.NOT_GIVEN, "answer_retries": 0}
         return _failed_answer("age_band", dispatcher, tracker)
