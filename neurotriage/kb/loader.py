@@ -28,7 +28,7 @@ from neurotriage.kb.session import PROJECT_ROOT
 DEFAULT_CONTENT_DIR = PROJECT_ROOT / "knowledge"
 
 # Bump when the tables or their meaning change: the hash changes with it, so old databases are rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: red flags carry a question and where it applies
 
 # A red flag's question is asked when the patient's report matches one alternative: every key given matches one id.
 ASK_WHEN_KEYS = ("conditions", "body_parts", "symptoms")
