@@ -1,6 +1,7 @@
 """Rasa's command line with fixes for Rasa 3.6: `python -m neurotriage.rasa_runtime run|shell|test ...`.
 
-Four speed fixes, below; two for faults: a failing custom action is explained to the patient (resilience.py), and
+Four speed fixes, below; one for safety: a warning sign is answered even while the conversation waits for a person;
+two for faults: a failing custom action is explained to the patient (resilience.py), and
 a tracker store that fails raises instead of being replaced by memory (below); and one for privacy: log lines have
 personal identifiers redacted (privacy/log_redaction.py).
 
@@ -38,6 +39,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.memoization import AugmentedMemoizationPolicy, MemoizationPolicy
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.processor import MessageProcessor
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.graph import GraphSchema
@@ -124,6 +126,7 @@ def gate_policies_behind_rules(schema: GraphSchema) -> GraphSchema:
 
 
 _runner_init = DaskGraphRunner.__init__
+_should_handle_message = MessageProcessor._should_handle_message
 
 
 def runner_with_gated_policies(self: DaskGraphRunner, graph_schema: GraphSchema, *args: Any, **kwargs: Any) -> None:
@@ -147,6 +150,18 @@ def remembered_minimal_graph_schema(self: GraphSchema, targets: Optional[List[st
     return remembered[key]
 
 
+# --- a warning sign is answered even while the conversation waits for a person ---------------------------------------
+WARNING_SIGN_INTENT = "report_red_flag"  # set by the NLU's RedFlagDetector on every message that names a warning sign
+
+
+def should_handle_message(tracker: Any) -> bool:
+    """Rasa stays silent in a paused conversation (handed to a person) unless the patient restarts it. A warning sign
+    must never meet silence: it is handled (the rules escalate it), and the conversation stays with the person."""
+    latest = tracker.latest_message
+    return _should_handle_message(tracker) or (
+        latest is not None and (latest.intent or {}).get("name") == WARNING_SIGN_INTENT)
+
+
 # --- a failing tracker store is not replaced by memory ---------------------------------------------------------------
 def raise_tracker_store_error(self: FailSafeTrackerStore, error: Exception) -> None:
     """Replaces the fail-safe's error handlers, which log and fall back to an in-memory store."""
@@ -162,6 +177,7 @@ def apply_fixes() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_class)
     DaskGraphRunner.__init__ = runner_with_gated_policies
     GraphSchema.minimal_graph_schema = remembered_minimal_graph_schema
+    MessageProcessor._should_handle_message = staticmethod(should_handle_message)
     FailSafeTrackerStore.on_tracker_store_error = raise_tracker_store_error
     FailSafeTrackerStore.on_tracker_store_retrieve_error = raise_tracker_store_error
     explain_failed_actions()

@@ -263,3 +263,17 @@ def test_the_token_is_read_from_the_env_file_when_the_environment_lacks_it(tmp_p
                         "STAFF_TOKEN=another-0123456789abcdef\n")
     argv = rasa_runtime.with_api_token(["rasa_runtime", "run", "--enable-api"], {}, env_file=env_file)
     assert argv[-1] == "--auth-token=from-the-file-0123456789abcdef"
+
+
+def test_a_warning_sign_is_handled_while_the_conversation_waits_for_a_person():
+    from rasa.shared.core.events import ConversationPaused, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from neurotriage.rasa_runtime import should_handle_message
+
+    def paused_with(intent):
+        return DialogueStateTracker.from_events("p", [ConversationPaused(), UserUttered("x", {"name": intent})])
+
+    assert should_handle_message(paused_with("report_red_flag"))
+    assert not should_handle_message(paused_with("describe_pain"))
+    assert should_handle_message(DialogueStateTracker.from_events("p", [UserUttered("x", {"name": "greet"})]))
