@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from neurotriage.clinical.screening import NO, UNKNOWN, YES, answers_from_report, next_item, score
+from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.summary import SUMMARY_FIELDS, AssessmentRecord, build_summary
 from neurotriage.clinical.therapy_matching import OptionWarning, TherapyOption
 from neurotriage.clinical.triage import TriageInput, decide
@@ -78,7 +79,31 @@ def test_summary_has_every_contract_field_and_lists_all_sources():
     summary = build_summary(record, lambda ids: cited.extend(ids) or [{"id": i, "citation": i, "url": None} for i in ids])
     assert tuple(summary) == SUMMARY_FIELDS
     assert summary["triage_level"] == "consultation"
-    assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"]}
+    assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"], "past": []}
     assert summary["contraindications"] == [{"therapy_id": "pregabalin", "suitability": "not_advised", **warning.to_dict()}]
     assert {"S01", "S04", "S05", "S16"} <= set(cited)
     assert summary["screening"]["positive"] is False and summary["screening"]["max_score"] == 7
+
+
+def test_summary_keeps_stopped_medicines_and_past_conditions_apart_from_current_ones():
+    report = PatientReport.from_slots({})
+    report.add_entities([
+        {"entity": "medication", "value": "metformin"},
+        {"entity": "medication", "value": "amitriptyline", "role": "past", "reason": "side_effect"},
+        {"entity": "medication", "value": "gabapentin", "role": "past"},
+        {"entity": "medication", "value": "duloxetine", "role": "asked"},
+        {"entity": "medication", "value": "warfarin", "role": "other_person"},
+        {"entity": "condition", "value": "diabetes"},
+        {"entity": "condition", "value": "shingles", "role": "past"},
+        {"entity": "symptom", "value": "tingling", "role": "past"},
+    ])
+    slots = report.slots
+    record = AssessmentRecord("abc", decide(TriageInput(screening_positive=True)), conditions=slots["conditions"],
+                              conditions_past=slots["conditions_past"], medications=slots["medications"],
+                              medication_history=report.medication_history(), symptoms_past=slots["symptoms_past"])
+    summary = build_summary(record, lambda ids: [])
+    assert summary["medications"] == ["metformin"]
+    assert summary["medication_history"] == [{"id": "amitriptyline", "reason": "side_effect"},
+                                             {"id": "gabapentin", "reason": None}]
+    assert summary["conditions"] == ["diabetes"] and summary["condition_history"] == ["shingles"]
+    assert summary["symptoms"]["past"] == ["tingling"]
