@@ -167,7 +167,8 @@ class MentionContext:
         for i in range(1, len(words)):
             gap = text[words[i - 1].end:words[i].start] if text is not None else ""
             starts.append(lowered[i - 1] in self._breaks or "\n" in gap or "\n" in lowered[i - 1])
-        return Doc(self._nlp.vocab, words=lowered, spaces=spaces, sent_starts=starts)
+        # A closing line break lets a rule see where the message ends ("tingling? no" + end).
+        return Doc(self._nlp.vocab, words=lowered + ["\n"], spaces=spaces + [False], sent_starts=starts + [True])
 
     def red_flag_denied(self, words: Sequence[Token], start: int, end: int, text: Optional[str] = None) -> bool:
         """Whether a warning sign matched at [start, end) is denied, so it must not escalate: the patient denies it

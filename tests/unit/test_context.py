@@ -30,6 +30,9 @@ def assess(text, *mentions):
      ["negated", "negated"]),
     ("I don’t get any tingling", [("tingling", "symptom")], ["negated"]),
     ("no, and i also have numbness", [("numbness", "symptom")], [None]),
+    ("tingling? no", [("tingling", "symptom")], ["negated"]),
+    ("would lyrica help? no numbness though", [("lyrica", "medication"), ("numbness", "symptom")],
+     ["asked", "negated"]),
     ("i do not know if it's diabetes", [("diabetes", "condition")], [None]),  # not a denial
     ("the lyrica doesn't help the burning", [("burning", "symptom")], [None]),
     # past
