@@ -401,6 +401,9 @@ class ValidateHistoryForm(AnswerFirstValidation):
         for state in ("pregnancy", "breastfeeding"):
             if state in mentioned and not mentioned[state]:
                 return {"pregnancy_status": state, **updates, "answer_retries": 0}
+        if any(role == "other_person" for role in mentioned.values()) and not any(r is None for r in mentioned.values()):
+            # "my daughter is pregnant" says nothing about the patient: ask again
+            return {**_failed_answer("pregnancy_status", dispatcher, tracker), **updates}
         status = answers.pregnancy_answer(_text(tracker), _intent(tracker))
         if status in (answers.PREGNANCY, answers.BREASTFEEDING):
             return {"pregnancy_status": status, **report_slot_updates(
@@ -516,7 +519,11 @@ class ActionFinishAssessment(Action):
             conversation_id=tracker.sender_id, decision=decision, red_flags=[f.id for f in flags],
             symptoms_present=tracker.get_slot("symptoms_present") or [],
             symptoms_absent=tracker.get_slot("symptoms_absent") or [],
+            symptoms_past=tracker.get_slot("symptoms_past") or [],
             conditions=tracker.get_slot("conditions") or [], medications=tracker.get_slot("medications") or [],
+            conditions_past=tracker.get_slot("conditions_past") or [],
+            medication_history=tracker.get_slot("medications_past") or [],
+            unrecognised_medications=tracker.get_slot("unrecognised_medications") or [],
             pain_locations=tracker.get_slot("pain_locations") or [], pain_duration=tracker.get_slot("pain_duration"),
             pain_score=pain if isinstance(pain, (int, float)) else None, screening=screening, therapy_options=options,
             extra_source_ids=[s for f in flags for s in f.source_ids] + list(instrument.source_ids))

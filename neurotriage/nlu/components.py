@@ -1,9 +1,10 @@
-"""Rasa NLU graph components. Thin: the language logic lives in `lexicon.py`.
+"""Rasa NLU graph components. Thin: the language logic lives in `lexicon.py` and `context.py`.
 
 Order in config.yml: MessageGuard -> SpacyNLP -> SpacyTokenizer -> LexiconEntityExtractor -> featurizers -> DIET ->
 EntitySynonymMapper -> EntityReconciler -> NegationMarker -> ResponseSelector -> FallbackClassifier -> RedFlagDetector.
-The lexicon (generated from the knowledge base by `spacy_builder.py`) is read at training time and stored in the
-model, so a trained model never loses its red-flag triggers.
+The lexicon (generated from the knowledge base by `spacy_builder.py`, with the ConText rules of
+knowledge/context_rules.yml) is read at training time and stored in the model, so a trained model never loses its
+red-flag triggers or status cues.
 """
 from __future__ import annotations
 
@@ -36,13 +37,15 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from neurotriage.nlu.lexicon import NEGATED_ROLE, Lexicon, Word, find_red_flags, negated_spans, red_flag_denied
+from neurotriage.nlu.context import PAST_ROLE, MentionContext, default_context
+from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, warning_topics
 from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE, NOT_AN_ENTITY
 
 logger = logging.getLogger(__name__)
 
 RED_FLAG_ENTITY = "red_flag"
 RED_FLAG_INTENT = "report_red_flag"
+REASON = "reason"  # why a `past` medicine or therapy was stopped: side_effect or no_help
 POSSIBLE_RED_FLAG = "possible_red_flag"  # knowledge/red_flags.yml: the safety-net advice when no flag is named
 DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
 # DIET's own red-flag spans count only when it is sure; the trigger detector is the primary net.
@@ -67,6 +70,15 @@ class _LexiconComponent(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.lexicon = lexicon
+        self._mention_context: Optional[MentionContext] = None
+
+    @property
+    def mention_context(self) -> MentionContext:
+        """ConText compiled from the rules stored with the lexicon (the project's file for an older lexicon)."""
+        if self._mention_context is None:
+            rules = self.lexicon.context_rules if self.lexicon else None
+            self._mention_context = MentionContext(rules) if rules else default_context()
+        return self._mention_context
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -204,31 +216,32 @@ def _overlap(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
     return a[ENTITY_ATTRIBUTE_START] < b[ENTITY_ATTRIBUTE_END] and b[ENTITY_ATTRIBUTE_START] < a[ENTITY_ATTRIBUTE_END]
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class NegationMarker(GraphComponent):
-    """Sets the role `negated` on denied mentions ("no numbness", "I'm not diabetic") and clears it elsewhere."""
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "NegationMarker":
-        return cls()
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class NegationMarker(_LexiconComponent):
+    """Sets each mention's role from the words around it (context.py, rules in knowledge/context_rules.yml):
+    `negated` ("no numbness"), `past` ("I stopped the amitriptyline"), `asked` ("would duloxetine help?") or
+    `other_person` ("my mum is on warfarin"); no role means the patient, now. A stopped medicine also gets `reason`
+    (side_effect, no_help) when the patient says why. Roles from other extractors are replaced, never kept."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             entities = [dict(e) for e in message.get(ENTITIES, [])]
             markable = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY]
-            flags = negated_spans(_words(message), [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in markable])
-            for entity, negated in zip(markable, flags):
-                if negated:
-                    entity[ENTITY_ATTRIBUTE_ROLE] = NEGATED_ROLE
+            mentions = self.mention_context.assess(
+                _words(message),
+                [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END], e.get(ENTITY_ATTRIBUTE_TYPE)) for e in markable],
+                message.get(TEXT))
+            for entity, mention in zip(markable, mentions):
+                entity.pop("confidence_role", None)
+                entity.pop(REASON, None)
+                if mention.role:
+                    entity[ENTITY_ATTRIBUTE_ROLE] = mention.role
                 else:
                     entity.pop(ENTITY_ATTRIBUTE_ROLE, None)
-                    entity.pop("confidence_role", None)
+                if mention.role == PAST_ROLE and mention.reason:
+                    entity[REASON] = mention.reason
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -237,7 +250,8 @@ class RedFlagDetector(_LexiconComponent):
     the intent `report_red_flag`, so the dialogue escalates whatever else the message said.
 
     Safety net: when the intent classifier is confident that a message reports a red flag but no trigger names
-    which one, the entity `possible_red_flag` is added, whose advice lists the emergency signs (never nothing)."""
+    which one, the entity `possible_red_flag` is added, whose advice lists the emergency signs (never nothing) -
+    unless every warning topic the message names is denied ("no chest pain at all", "my breathing is fine")."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -245,24 +259,33 @@ class RedFlagDetector(_LexiconComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = list(message.get(ENTITIES, []))
-            known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
             words = _words(message)
-            found = find_red_flags(words, self.lexicon.red_flag_triggers)
-            for flag_id, start, end in found:
-                if flag_id not in known and not red_flag_denied(words, start, end):  # "no chest pain" is a denial
+            text = message.get(TEXT) or ""
+            # DIET's red-flag spans are held to the same rule as the triggers: a denial never escalates
+            entities = [e for e in message.get(ENTITIES, []) if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY or
+                        not self.mention_context.red_flag_denied(words, e[ENTITY_ATTRIBUTE_START],
+                                                                 e[ENTITY_ATTRIBUTE_END], text)]
+            known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
+            for flag_id, start, end in find_red_flags(words, self.lexicon.red_flag_triggers):
+                if flag_id not in known and not self.mention_context.red_flag_denied(words, start, end, text):
                     entities.append(self._entity(flag_id, start, end))
                     known.add(flag_id)
             intent = message.get(INTENT) or {}
             if not known and intent.get("name") == RED_FLAG_INTENT and \
-                    (intent.get("confidence") or 0) >= self._config["safety_net_confidence"]:
-                text = message.get(TEXT) or ""
+                    (intent.get("confidence") or 0) >= self._config["safety_net_confidence"] and \
+                    not self.denies_warning_topics(words, text):
                 entities.append(self._entity(POSSIBLE_RED_FLAG, 0, len(text)))
                 known.add(POSSIBLE_RED_FLAG)
-            if known:
+            if len(entities) != len(message.get(ENTITIES, [])) or known:
                 message.set(ENTITIES, entities, add_to_output=True)
+            if known:
                 self._set_red_flag_intent(message)
         return messages
+
+    def denies_warning_topics(self, words: List[Word], text: str) -> bool:
+        """The message denies every warning topic it names ("no chest pain at all"); naming none, it denies every
+        content word it has ("no problems with my eyesight")."""
+        return self.mention_context.denies_all(words, warning_topics(words, self.lexicon.red_flag_triggers) or None, text)
 
     def _entity(self, flag_id: str, start: int, end: int) -> Dict[str, Any]:
         return {ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id, ENTITY_ATTRIBUTE_START: start,

@@ -1,4 +1,4 @@
-"""Pure language logic over tokens: the lexicon, negation scopes and red-flag triggers. No Rasa, no spaCy.
+"""Pure language logic over tokens: the lexicon and red-flag triggers. No Rasa; spaCy only through context.py.
 
 Everything here works on `Word` tuples (lower-case text, lemma, character offsets) so it can be tested alone and
 used by the thin Rasa components in `components.py`. The lexicon itself is generated from the knowledge base
@@ -29,11 +29,14 @@ class Lexicon:
     known_words: ordinary English words, never "corrected" into a vocabulary term.
     red_flag_triggers: red flag id -> alternatives; each alternative is a list of groups; each group is a list of
         terms; each term is a sequence of (lower, lemma) pairs.
+    context_rules: the ConText rules (knowledge/context_rules.yml) as loaded when the model was trained, so a model
+        keeps the cues it was trained with; None means the project's current file.
     """
 
     phrases: Dict[str, Dict[str, List[str]]]
     red_flag_triggers: Dict[str, List[List[List[List[Tuple[str, str]]]]]]
     known_words: Set[str] = field(default_factory=set)
+    context_rules: Optional[dict] = None
     _phrase_index: Dict[str, Tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     _fuzzy_index: Dict[str, Set[Tuple[str, str, str]]] = field(default_factory=dict, init=False, repr=False)
 
@@ -49,7 +52,10 @@ class Lexicon:
                     self._fuzzy_index.setdefault(variant, set()).add((phrase, entity_type, canonical_id))
 
     def to_json(self) -> dict:
-        return {"phrases": self.phrases, "red_flag_triggers": self.red_flag_triggers, "known_words": sorted(self.known_words)}
+        data = {"phrases": self.phrases, "red_flag_triggers": self.red_flag_triggers, "known_words": sorted(self.known_words)}
+        if self.context_rules is not None:
+            data["context_rules"] = self.context_rules
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Lexicon":
@@ -57,7 +63,8 @@ class Lexicon:
             flag: [[[[tuple(pair) for pair in term] for term in group] for group in alternative] for alternative in alternatives]
             for flag, alternatives in data["red_flag_triggers"].items()
         }
-        return cls(phrases=data["phrases"], red_flag_triggers=triggers, known_words=set(data.get("known_words", [])))
+        return cls(phrases=data["phrases"], red_flag_triggers=triggers, known_words=set(data.get("known_words", [])),
+                   context_rules=data.get("context_rules"))
 
     def lookup(self, text: str, entity_type: Optional[str] = None) -> Optional[Tuple[str, str]]:
         """The (entity type, canonical id) a phrase or canonical id stands for, if the lexicon knows it."""
@@ -118,104 +125,31 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Negation (NegEx-style): a trigger opens a scope over the following words until a terminator or a gap of
-# NEGATION_WINDOW words with no entity; entities listed after one trigger ("no numbness, tingling or burning") share it.
+# Status of mentions: denied, past, asked about, someone else's. The cues are data (knowledge/context_rules.yml) read
+# by medspaCy's ConText in context.py; these wrappers keep the word-level API. Imported late: context.py loads spaCy.
 
-NEGATION_TRIGGERS = {"no", "not", "never", "without", "nor", "neither", "none", "denies", "deny", "denied", "nope",
-                     "nothing", "free"}
-# "n't" denies only after these verbs: "don't have", "isn't"; "can't walk" does not deny what follows.
-CONTRACTION_VERBS = {"do", "does", "did", "have", "has", "had", "is", "are", "was", "were", "ai"}
-CONTRACTIONS = {"n't", "nt"}
-# Words after a trigger that make it no denial at all: "not only", "no doubt", "not sure", "no better".
-PSEUDO_NEGATION_NEXT = {"only", "just", "sure", "certain", "idea", "doubt", "change", "changes", "better", "worse",
-                        "improving", "improved", "helping", "helped", "help", "relief", "matter", "stop", "stopping",
-                        "go", "going", "goes", "gone", "ease", "easing", "eased", "bad", "great", "good",
-                        "well", "able", "sleep", "sleeping", "getting", "much", "really", "working", "work", "works",
-                        "stops", "ends", "leaves", "lets", "quits", "eases", "settles", "fades"}
-SCOPE_TERMINATORS = {"but", "however", "although", "though", "except", "yet", "apart", "besides", "still", "whereas",
-                     "while", "which", "who", "because", "since", "so", "instead", "aside"}
 SENTENCE_BREAKS = {".", ";", "!", "?", ":", "\n"}
-NEGATION_WINDOW = 5
-# "no longer", "not anymore" still deny; "free of" denies; these pronouns after "and" start a new clause.
-NEW_CLAUSE_AFTER_AND = {"i", "it", "its", "it's", "my", "me", "im", "i'm", "the", "they", "she", "he", "we", "there",
-                        "this", "that", "but"}
-ANSWER_DENIALS = {"no", "none", "nope", "never", "not"}
 
 
-def _is_trigger(words: Sequence[Word], index: int) -> bool:
-    word = words[index].lower
-    if word in CONTRACTIONS:
-        return index > 0 and words[index - 1].lower in CONTRACTION_VERBS
-    if word == "free":  # "free of tingling", not "free time"
-        return index + 1 < len(words) and words[index + 1].lower == "of"
-    if word not in NEGATION_TRIGGERS:
-        return False
-    following = words[index + 1].lower if index + 1 < len(words) else ""
-    if following == "longer":
-        return True
-    return following not in PSEUDO_NEGATION_NEXT
+def negated_spans(words: Sequence[Word], entity_spans: Sequence[Tuple[int, int]], context=None) -> List[bool]:
+    """For each entity (as a character span), whether the patient denied it. A stop ("no longer on lyrica") is the
+    role `past`, not a denial: see `context.MentionContext.assess` for every role."""
+    from neurotriage.nlu.context import default_context
+
+    mentions = (context or default_context()).assess(words, [(start, end, None) for start, end in entity_spans])
+    return [mention.role == NEGATED_ROLE for mention in mentions]
 
 
-def negated_spans(words: Sequence[Word], entity_spans: Sequence[Tuple[int, int]]) -> List[bool]:
-    """For each entity (as a character span), whether the patient denied it."""
-    # word index where each entity starts -> [(entity position, index of its last word)]
-    entity_starts: Dict[int, List[Tuple[int, int]]] = {}
-    covered: Set[int] = set()  # words inside an entity: "no feeling" as a numbness phrase is not a denial
-    for position, (start, end) in enumerate(entity_spans):
-        inside = [i for i, word in enumerate(words) if word.start >= start and word.end <= end]
-        if inside:
-            entity_starts.setdefault(inside[0], []).append((position, inside[-1]))
-            covered.update(inside)
+def red_flag_denied(words: Sequence[Word], start: int, end: int, context=None, text: Optional[str] = None) -> bool:
+    """Whether the patient denies the red flag matched at [start, end) ("no chest pain"), as opposed to describing a
+    loss ("no bladder control", a PSEUDO rule in the data), which is never a denial. Errs towards escalation."""
+    from neurotriage.nlu.context import default_context
 
-    negated = [False] * len(entity_spans)
-    scope_open = False
-    gap = 0
-    for index, word in enumerate(words):
-        if index in entity_starts:
-            for position, _ in entity_starts[index]:
-                negated[position] = scope_open or negated[position]
-            gap = 0
-        if word.lower in SENTENCE_BREAKS or word.lower in SCOPE_TERMINATORS:
-            scope_open = False
-            continue
-        # "no numbness at all, it's all burning": "and"/"," before a new subject start a new clause
-        if word.lower in ("and", ",") and index + 1 < len(words) and words[index + 1].lower in NEW_CLAUSE_AFTER_AND:
-            scope_open = False
-            continue
-        if index not in covered and _is_trigger(words, index):
-            scope_open, gap = True, 0
-            continue
-        if scope_open and index not in covered and word.lower not in {",", "or", "and", "any", "a", "an", "the", "my"}:
-            gap += 1
-            if gap > NEGATION_WINDOW:
-                scope_open = False
-
-    # Answers like "tingling? no" or "numbness - none" deny the entity that precedes them.
-    for first, matches in entity_starts.items():
-        for position, last in matches:
-            following = [w.lower for w in words[last + 1:last + 4]]
-            while following and following[0] in {"?", "-", ":", ",", "–"}:
-                following.pop(0)
-            if following and following[0] in ANSWER_DENIALS and (len(following) == 1 or following[1] in SENTENCE_BREAKS | {","}):
-                negated[position] = True
-    return negated
+    return (context or default_context()).red_flag_denied(words, start, end, text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Red flags: an alternative matches when every one of its groups has a term in the same sentence.
-
-
-# "No bladder control", "no feeling down there": here the negation is the red flag itself (a loss), not a denial.
-LOSS_WORDS = {"control", "feeling", "sensation", "strength", "power", "movement", "use"}
-
-
-def red_flag_denied(words: Sequence[Word], start: int, end: int) -> bool:
-    """Whether the patient denies the red flag matched at [start, end) ("no chest pain"), as opposed to describing a
-    loss ("no bladder control"), which is never treated as a denial. Errs towards escalation."""
-    inside = [w for w in words if w.start >= start and w.end <= end]
-    if any(w.lower in LOSS_WORDS or w.lemma in LOSS_WORDS for w in inside):
-        return False
-    return negated_spans(words, [(start, end)])[0]
 
 
 def sentences(words: Sequence[Word]) -> List[List[Word]]:
@@ -273,3 +207,20 @@ def _first_match(words: Sequence[Word], alternatives: Iterable) -> Optional[Tupl
             else:
                 return min(s for s, _ in spans), max(e for _, e in spans)
     return None
+
+
+def warning_topics(words: Sequence[Word], triggers: Dict[str, List[List[List[List[Tuple[str, str]]]]]]) -> List[Tuple[int, int]]:
+    """Where the message uses any word of a warning sign's triggers ("chest", "breathing", "eyesight"), matched as a
+    whole trigger or not. The safety net asks whether all of these are denied ("my breathing is fine"): the more
+    words count, the harder it is to read a message as a denial, which is the safe side."""
+    terms = {tuple(term) for alternatives in triggers.values() for groups in alternatives for group in groups
+             for term in group if term}
+    topics = set()
+    for sentence in sentences(words):
+        present = {w.lower for w in sentence} | {w.lemma for w in sentence}
+        for term in terms:
+            if term[0][0] in present or term[0][1] in present:
+                span = _find_term(sentence, term)
+                if span:
+                    topics.add(span)
+    return sorted(topics)

@@ -2,7 +2,7 @@
 spacy-lookups-data, and an EntityRuler generated from the knowledge base. No pretrained weights are used.
 
 Also writes `lexicon.json` beside it (vocabulary, misspelling index words and red-flag triggers, tokenised the way
-patient messages are), which the Rasa components read at training time and keep inside the trained model.
+patient messages are, and the status cues of knowledge/context_rules.yml), which the Rasa components read at training time and keep inside the trained model.
 
     python -m neurotriage.nlu.spacy_builder [--out .run/spacy/en_neurotriage]
 """
@@ -21,6 +21,7 @@ from spacy.language import Language
 
 from neurotriage.config import PROJECT_ROOT, load_settings
 from neurotriage.nlu import training_exports
+from neurotriage.nlu.context import load_rules
 from neurotriage.nlu.lexicon import Lexicon
 
 DEFAULT_OUTPUT = PROJECT_ROOT / ".run" / "spacy" / "en_neurotriage"
@@ -75,7 +76,7 @@ def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     lexicon = Lexicon(phrases=vocabulary, red_flag_triggers=tokenised_triggers(nlp, red_flags),
-                      known_words=set(known_english_words()))
+                      known_words=set(known_english_words()), context_rules=load_rules())
     (out / LEXICON_FILE).write_text(json.dumps(lexicon.to_json()))
     return out
 

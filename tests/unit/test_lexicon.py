@@ -30,7 +30,8 @@ def spans(text, *phrases):
     ("I don't have diabetes but I had shingles", ["diabetes", "shingles"], [True, False]),
     ("no numbness, tingling or burning", ["numbness", "tingling", "burning"], [True, True, True]),
     ("never had shingles", ["shingles"], [True]),
-    ("no longer on lyrica", ["lyrica"], [True]),
+    # a stop, not a denial: the role is `past` (tests/unit/test_context.py)
+    ("no longer on lyrica", ["lyrica"], [False]),
     ("i can't walk far because of the burning", ["burning"], [False]),
     ("no feeling in my toes", ["no feeling"], [False]),  # the phrase itself is the symptom
     ("not sure but it might be tingling", ["tingling"], [False]),

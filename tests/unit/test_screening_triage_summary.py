@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from neurotriage.clinical.screening import NO, UNKNOWN, YES, answers_from_report, next_item, score
+from neurotriage.clinical.patient_report import PatientReport
 from neurotriage.clinical.summary import SUMMARY_FIELDS, AssessmentRecord, build_summary
 from neurotriage.clinical.therapy_matching import OptionWarning, TherapyOption
 from neurotriage.clinical.triage import TriageInput, decide
@@ -92,7 +93,7 @@ def test_summary_has_every_contract_field_and_lists_all_sources():
     summary = build_summary(record, lambda ids: cited.extend(ids) or [{"id": i, "citation": i, "url": None} for i in ids])
     assert tuple(summary) == SUMMARY_FIELDS
     assert summary["triage_level"] == "consultation"
-    assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"]}
+    assert summary["symptoms"] == {"present": ["burning"], "absent": ["numbness"], "past": []}
     assert summary["contraindications"] == [{"therapy_id": "pregabalin", "suitability": "not_advised", **warning.to_dict()}]
     assert {"S01", "S04", "S05", "S16"} <= set(cited)
     # one item answered: the screening is undecided, and the summary says so rather than "negative"
@@ -107,3 +108,27 @@ def test_reasons_say_only_what_was_given_and_name_what_could_not_be_assessed():
     assert "recent" not in text and "not severe" not in text and "does not suggest" not in text
     decision = decide(TriageInput(screening_positive=False, chronic=False, pain_score=2, limits_daily_life=False))
     assert decision.level == "self_care" and "2 out of 10" in " ".join(decision.reasons)
+
+
+def test_summary_keeps_stopped_medicines_and_past_conditions_apart_from_current_ones():
+    report = PatientReport.from_slots({})
+    report.add_entities([
+        {"entity": "medication", "value": "metformin"},
+        {"entity": "medication", "value": "amitriptyline", "role": "past", "reason": "side_effect"},
+        {"entity": "medication", "value": "gabapentin", "role": "past"},
+        {"entity": "medication", "value": "duloxetine", "role": "asked"},
+        {"entity": "medication", "value": "warfarin", "role": "other_person"},
+        {"entity": "condition", "value": "diabetes"},
+        {"entity": "condition", "value": "shingles", "role": "past"},
+        {"entity": "symptom", "value": "tingling", "role": "past"},
+    ])
+    slots = report.slots
+    record = AssessmentRecord("abc", decide(TriageInput(screening_positive=True)), conditions=slots["conditions"],
+                              conditions_past=slots["conditions_past"], medications=slots["medications"],
+                              medication_history=report.medication_history(), symptoms_past=slots["symptoms_past"])
+    summary = build_summary(record, lambda ids: [])
+    assert summary["medications"] == ["metformin"]
+    assert summary["medication_history"] == [{"id": "amitriptyline", "reason": "side_effect"},
+                                             {"id": "gabapentin", "reason": None}]
+    assert summary["conditions"] == ["diabetes"] and summary["condition_history"] == ["shingles"]
+    assert summary["symptoms"]["past"] == ["tingling"]
