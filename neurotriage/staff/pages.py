@@ -288,12 +288,24 @@ def _history(summary: Mapping) -> str:
     return f"""<dl class="history">
 <div><dt>Conditions</dt><dd>{_inline(as_list(summary.get("conditions")))}</dd></div>
 <div><dt>Medications</dt><dd>{_inline(as_list(summary.get("medications")))}</dd></div>
+<div><dt>Stopped medicines</dt><dd>{_stopped(as_list(summary.get("medication_history")))}</dd></div>
+<div><dt>Not recognised (patient's words, check them)</dt><dd>{", ".join(text(item) for item in as_list(summary.get("unrecognised_medications"))) or "None"}</dd></div>
+<div><dt>Past conditions</dt><dd>{_inline(as_list(summary.get("condition_history")))}</dd></div>
 <div><dt>Where it hurts</dt><dd>{_inline(as_list(pain.get("locations")))}</dd></div>
 <div><dt>How long</dt><dd>{readable(pain.get("duration")) or "Not recorded"}</dd></div>
 <div><dt>Pain score</dt><dd>{f"{text(score)} out of 10" if score is not None else "Not recorded"}</dd></div>
 </dl>
 <h3>Contraindications</h3>
 {bullet_list(contraindications, "None found.", show=_contraindication)}"""
+
+
+STOP_REASONS = {"side_effect": "side effects", "no_help": "did not help"}
+
+
+def _stopped(items: Sequence[object]) -> str:
+    entries = [as_dict(item) for item in items]
+    return ", ".join(readable(e.get("id")) + (f" ({STOP_REASONS.get(e.get('reason'), readable(e.get('reason')))})"
+                                             if e.get("reason") else "") for e in entries) or "None recorded"
 
 
 def _inline(items: Sequence[object]) -> str:

@@ -44,6 +44,8 @@ def make_summary(conversation_id, level, created_at, reasons=None, red_flags=())
         "symptoms": {"present": ["burning", "pins_and_needles"], "absent": ["numbness"]},
         "conditions": ["diabetes", "glaucoma"],
         "medications": ["metformin"],
+        "medication_history": [{"id": "amitriptyline", "reason": "side_effect"}],
+        "unrecognised_medications": ["my blue inhaler"],
         "pain": {"locations": ["feet"], "duration": "more_than_3_months", "score": 6},
         "screening": {"instrument": "dn4_interview", "score": 4, "max_score": 7, "threshold": 3, "positive": True,
                       "answers": {"burning": "yes", "painful_cold": "no", "electric_shock": "no", "tingling": "yes",
@@ -366,6 +368,7 @@ def test_a_summary_reads_with_reasons_flags_symptoms_screening_options_and_sourc
     assert "pins and needles" in text and "numbness" in text
     assert "<strong>positive</strong>, score 4 of 7" in text
     assert "metformin" in text and "6 out of 10" in text
+    assert "amitriptyline (side effects)" in text and "my blue inhaler" in text
     assert "Can raise eye pressure in angle-closure glaucoma." in text
     assert '<span class="suitability suitability-caution">Use with caution</span>' in text
     assert '<a href="#source-S12">S12</a>' in text and 'id="source-S12"' in text
