@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -36,12 +34,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from neurotriage.nlu.lexicon import NEGATED_ROLE, Lexicon, Word, find_red_flags, negated_spans, red_flag_denied
-from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE, NOT_AN_ENTITY
+from neurotriage.nlu.extraction import RED_FLAG_ENTITY, clean_text, lexicon_entities, mark_negated
+from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, red_flag_denied
+from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE
 
 logger = logging.getLogger(__name__)
 
-RED_FLAG_ENTITY = "red_flag"
 RED_FLAG_INTENT = "report_red_flag"
 POSSIBLE_RED_FLAG = "possible_red_flag"  # knowledge/red_flags.yml: the safety-net advice when no flag is named
 DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
@@ -113,12 +111,10 @@ class MessageGuard(GraphComponent):
         return cls(int(config.get("max_characters") or os.environ.get("MAX_MESSAGE_LENGTH") or 2000))
 
     def clean(self, text: str) -> str:
-        text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
-        text = re.sub(r"[ \t]+", " ", text).strip()
+        text = clean_text(text, len(text))
         if len(text) > self.max_characters:
             logger.warning("Message of %d characters cut to %d (MAX_MESSAGE_LENGTH).", len(text), self.max_characters)
-            text = text[: self.max_characters]
-        return text
+        return text[: self.max_characters]
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -147,22 +143,7 @@ class LexiconEntityExtractor(_LexiconComponent, EntityExtractorMixin):
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
                 continue
-            found = [
-                {ENTITY_ATTRIBUTE_TYPE: ent.label_, ENTITY_ATTRIBUTE_VALUE: ent.ent_id_ or ent.text.lower(),
-                 ENTITY_ATTRIBUTE_START: ent.start_char, ENTITY_ATTRIBUTE_END: ent.end_char, "confidence_entity": 1.0}
-                for ent in doc.ents if ent.label_ != NOT_AN_ENTITY
-            ]
-            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-            for token in doc:
-                if token.i in taken:
-                    continue
-                correction = self.lexicon.correct_spelling(token.lower_)
-                if correction:
-                    _, entity_type, canonical_id = correction
-                    found.append({ENTITY_ATTRIBUTE_TYPE: entity_type, ENTITY_ATTRIBUTE_VALUE: canonical_id,
-                                  ENTITY_ATTRIBUTE_START: token.idx, ENTITY_ATTRIBUTE_END: token.idx + len(token.text),
-                                  "confidence_entity": 0.9})
-            found = self.add_extractor_name(found)
+            found = self.add_extractor_name(lexicon_entities(doc, self.lexicon))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
@@ -215,16 +196,7 @@ class NegationMarker(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = [dict(e) for e in message.get(ENTITIES, [])]
-            markable = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY]
-            flags = negated_spans(_words(message), [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in markable])
-            for entity, negated in zip(markable, flags):
-                if negated:
-                    entity[ENTITY_ATTRIBUTE_ROLE] = NEGATED_ROLE
-                else:
-                    entity.pop(ENTITY_ATTRIBUTE_ROLE, None)
-                    entity.pop("confidence_role", None)
-            message.set(ENTITIES, entities, add_to_output=True)
+            message.set(ENTITIES, mark_negated(message.get(ENTITIES, []), _words(message)), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
