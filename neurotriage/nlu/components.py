@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from neurotriage.nlu.extraction import RED_FLAG_ENTITY, clean_text, lexicon_entities, mark_negated
-from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, red_flag_denied
+from neurotriage.nlu.lexicon import COMBINATION_SEPARATOR, Lexicon, Word, find_red_flags, red_flag_denied
 from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,9 @@ class EntityReconciler(_LexiconComponent):
                 if not known:
                     continue  # not a contract id: better nothing than a wrong value
                 entity = {**entity, ENTITY_ATTRIBUTE_VALUE: known[1]}
-            kept.append(entity)
+            # a combination product names each of its medicines
+            kept.extend({**entity, ENTITY_ATTRIBUTE_VALUE: value}
+                        for value in str(entity[ENTITY_ATTRIBUTE_VALUE]).split(COMBINATION_SEPARATOR))
         return sorted(kept, key=lambda e: e[ENTITY_ATTRIBUTE_START])
 
 
