@@ -28,9 +28,9 @@ from neurotriage.nlu.lexicon import Lexicon
 DEFAULT_OUTPUT = PROJECT_ROOT / ".run" / "spacy" / "en_neurotriage"
 EXCLUSIONS_FILE = PROJECT_ROOT / "knowledge" / "lexicon_exclusions.yml"
 CONTEXT_FILE = PROJECT_ROOT / "knowledge" / "lexicon_context.yml"
-# Words at least this frequent in spaCy's English word-probability table (log probability; about the 50,000 most
+# Words at least this frequent in spaCy's English word-probability table (log probability; about the 90,000 most
 # common forms) count as ordinary English and are never spelling-corrected into a vocabulary term.
-COMMON_WORD_LOG_PROBABILITY = -15.0
+COMMON_WORD_LOG_PROBABILITY = -16.0
 NOT_AN_ENTITY = "NOT_AN_ENTITY"
 LEXICON_FILE = "lexicon.json"
 
