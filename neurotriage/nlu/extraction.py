@@ -42,12 +42,15 @@ def lexicon_entities(doc, lexicon: Lexicon) -> List[Dict[str, Any]]:
     A match may stand for several ids (a combination product such as co-codamol is codeine and paracetamol): its id
     is then "a|b" and one entity is made per id, all on the same span.
     """
-    matches = [(ent.start, ent.end, ent.label_, ent.ent_id_ or ent.text.lower(), LEXICON_CONFIDENCE) for ent in doc.ents]
+    matches = [(ent.start, ent.end, ent.label_, ent.ent_id_ or ent.text.lower(), LEXICON_CONFIDENCE)
+               for ent in doc.ents]
     for start, end, entity_type, canonical_id in _split_words(doc, lexicon):
         inside = [m for m in matches if start <= m[0] and m[1] <= end]
-        if any(m[2] == NOT_AN_ENTITY for m in inside) or any(m[0] < end and start < m[1] for m in matches if m not in inside):
+        crossing = [m for m in matches if m[0] < end and start < m[1] and m not in inside]
+        if crossing or any(m[2] == NOT_AN_ENTITY for m in inside):
             continue
-        matches = [m for m in matches if m not in inside] + [(start, end, entity_type, canonical_id, SPELLING_CONFIDENCE)]
+        matches = [m for m in matches if m not in inside]
+        matches.append((start, end, entity_type, canonical_id, SPELLING_CONFIDENCE))
     taken = {i for m in matches for i in range(m[0], m[1])}
     for token in doc:
         if token.i not in taken:
@@ -96,7 +99,8 @@ def _other_sense(doc, start: int, end: int, canonical_id: str, rules: Sequence[d
         if not values & set(rule["values"]):
             continue
         window = rule.get("window", DEFAULT_SENSE_WINDOW)
-        near = _sentence_words(doc, max(0, start - window), start) | _sentence_words(doc, end, min(len(doc), end + window), True)
+        near = (_sentence_words(doc, max(0, start - window), start)
+                | _sentence_words(doc, end, min(len(doc), end + window), forward=True))
         if near & set(rule["not_near"]) and not near & set(rule.get("unless_near", ())):
             return True
     return False
