@@ -24,6 +24,7 @@ from neurotriage.clinical.therapy_matching import GUIDELINE_LINES, SEVERITIES, W
 from neurotriage.kb import models
 from neurotriage.kb.models import ID_LENGTH, REVIEW_STATUSES
 from neurotriage.kb.session import PROJECT_ROOT
+from neurotriage.nlu.lexicon import COMBINATION_SEPARATOR
 
 DEFAULT_CONTENT_DIR = PROJECT_ROOT / "knowledge"
 
@@ -35,6 +36,7 @@ ASK_WHEN_KEYS = ("conditions", "body_parts", "symptoms")
 CONTENT_FILES = ("sources.yml", "symptoms.yml", "conditions.yml", "medications.yml", "therapies.yml",
                  "contraindications.yml", "red_flags.yml", "body_parts.yml", "locales.yml", "screening.yml", "faq.yml")
 
+COMBINATION_ORIGIN = "combination in medications.yml"  # the one kind of phrase several medications share
 CONDITION_KINDS = ("cause", "history", "comorbidity", "life_stage")
 THERAPY_CATEGORIES = ("medication", "topical", "interventional", "device", "non_drug")
 RULE_KINDS = ("contraindication", "caution", "interaction", "guideline")
@@ -141,6 +143,7 @@ FIELDS: dict[str, dict[str, tuple[Validator, bool]]] = {
                        "synonyms": (_texts, REQUIRED), "description": (_optional_text, OPTIONAL),
                        "guideline_note": (_optional_text, OPTIONAL), **SOURCED},
     "medications.yml": {"id": (_text, REQUIRED), "name": (_text, REQUIRED), "brands": (_texts, OPTIONAL),
+                        "combinations": (_texts, OPTIONAL),
                         "classes": (_texts, OPTIONAL), "synonyms": (_texts, OPTIONAL), **SOURCED},
     "therapies.yml": {"id": (_text, REQUIRED), "name": (_text, REQUIRED), "category": (_text, REQUIRED),
                       "guideline_line": (_text, REQUIRED), "guideline_basis": (_optional_text, OPTIONAL),
@@ -362,6 +365,7 @@ def _validate_conditions(check: _Validation, documents: Documents) -> None:
 def _validate_medications(check: _Validation, documents: Documents) -> set[str]:
     """Returns the medication classes in use, which rules may name."""
     classes_in_use: set[str] = set()
+    brands_seen: set[str] = set()
     for _, where, clean in _each(check, documents, "medications.yml"):
         source_ids = _check_sources(check, where, clean)
         medication_id = clean.get("id")
@@ -375,8 +379,12 @@ def _validate_medications(check: _Validation, documents: Documents) -> set[str]:
         check.add_rows(models.Medication.__table__, [{"id": medication_id, "name": clean.get("name"),
                                                       "review": clean.get("review")}])
         check.add_rows(models.medication_sources, _source_rows(medication_id, source_ids))
+        combinations = list(dict.fromkeys(_phrase(name) for name in clean.get("combinations", [])))
+        # a combination product is listed under each of its medicines; its brand row goes to the first
         check.add_rows(models.MedicationBrand.__table__,
-                       [{"brand": brand, "medication_id": medication_id} for brand in brands])
+                       [{"brand": brand, "medication_id": medication_id}
+                        for brand in brands + combinations if brand not in brands_seen])
+        brands_seen.update(brands + combinations)
         check.add_rows(models.medication_class_members,
                        [{"medication_id": medication_id, "class_id": cls} for cls in known_classes])
         if clean.get("name"):
@@ -385,6 +393,8 @@ def _validate_medications(check: _Validation, documents: Documents) -> set[str]:
             check.claim(synonym, _Claim("medication", medication_id, "synonym in medications.yml"))
         for brand in brands:
             check.claim(brand, _Claim("medication", medication_id, "brand in medications.yml"))
+        for name in combinations:
+            check.claim(name, _Claim("medication", medication_id, COMBINATION_ORIGIN))
     check.add_rows(models.MedicationClass.__table__, [{"id": cls} for cls in sorted(classes_in_use)])
     return classes_in_use
 
@@ -569,10 +579,18 @@ def _validate_faqs(check: _Validation, documents: Documents) -> None:
 
 
 def _check_claims(check: _Validation) -> None:
-    """A phrase must mean one entity, or the NLU could not tell which one the patient meant."""
+    """A phrase must mean one entity, or the NLU could not tell which one the patient meant. The one exception is a
+    combination product, listed under `combinations` of each of its medicines (co-codamol under codeine and
+    paracetamol): it means all of them, and its canonical id joins theirs with "|" ("codeine|paracetamol")."""
     synonym_rows = []
     for phrase, claims in sorted(check.claims.items()):
-        if len(claims) > 1:
+        combination = [c for c in claims if c.origin == COMBINATION_ORIGIN]
+        if combination and len(combination) == len(claims) == 1:
+            check.problem("vocabulary", f"combination '{phrase}' is listed under one medication only "
+                                        f"('{claims[0].entity_id}'): list it under each medicine it contains")
+        elif combination and len(combination) == len(claims):
+            synonym_rows.append(("medication", COMBINATION_SEPARATOR.join(sorted(c.entity_id for c in claims)), phrase))
+        elif len(claims) > 1:
             owners = ", ".join(f"{c.entity_type} '{c.entity_id}' ({c.origin})" for c in claims)
             check.problem("vocabulary", f"phrase '{phrase}' is claimed by more than one entity: {owners}")
         else:

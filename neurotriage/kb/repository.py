@@ -203,7 +203,8 @@ class KnowledgeRepository:
         }
         rows = session.execute(select(models.Synonym.entity_type, models.Synonym.canonical_id, models.Synonym.phrase))
         for entity_type, canonical_id, phrase in rows:
-            vocabulary[entity_type][canonical_id].append(phrase)
+            # a combination product's id ("codeine|paracetamol") is no row of its own
+            vocabulary[entity_type].setdefault(canonical_id, []).append(phrase)
         # sorted in Python: database collations differ, answers must not
         return {entity_type: {entity_id: tuple(sorted(phrases)) for entity_id, phrases in sorted(by_id.items())}
                 for entity_type, by_id in vocabulary.items()}

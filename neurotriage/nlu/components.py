@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -37,15 +35,14 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from neurotriage.nlu.context import PAST_ROLE, MentionContext, default_context
-from neurotriage.nlu.lexicon import Lexicon, Word, find_red_flags, warning_topics
-from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE, NOT_AN_ENTITY
+from neurotriage.nlu.context import MentionContext, default_context
+from neurotriage.nlu.extraction import RED_FLAG_ENTITY, clean_text, lexicon_entities, mark_roles
+from neurotriage.nlu.lexicon import COMBINATION_SEPARATOR, Lexicon, Word, find_red_flags, warning_topics
+from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE
 
 logger = logging.getLogger(__name__)
 
-RED_FLAG_ENTITY = "red_flag"
 RED_FLAG_INTENT = "report_red_flag"
-REASON = "reason"  # why a `past` medicine or therapy was stopped: side_effect or no_help
 POSSIBLE_RED_FLAG = "possible_red_flag"  # knowledge/red_flags.yml: the safety-net advice when no flag is named
 DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
 # DIET's own red-flag spans count only when it is sure; the trigger detector is the primary net.
@@ -125,12 +122,10 @@ class MessageGuard(GraphComponent):
         return cls(int(config.get("max_characters") or os.environ.get("MAX_MESSAGE_LENGTH") or 2000))
 
     def clean(self, text: str) -> str:
-        text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
-        text = re.sub(r"[ \t]+", " ", text).strip()
+        text = clean_text(text, len(text))
         if len(text) > self.max_characters:
             logger.warning("Message of %d characters cut to %d (MAX_MESSAGE_LENGTH).", len(text), self.max_characters)
-            text = text[: self.max_characters]
-        return text
+        return text[: self.max_characters]
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -159,22 +154,7 @@ class LexiconEntityExtractor(_LexiconComponent, EntityExtractorMixin):
             doc = message.get(SPACY_DOCS[TEXT])
             if doc is None:
                 continue
-            found = [
-                {ENTITY_ATTRIBUTE_TYPE: ent.label_, ENTITY_ATTRIBUTE_VALUE: ent.ent_id_ or ent.text.lower(),
-                 ENTITY_ATTRIBUTE_START: ent.start_char, ENTITY_ATTRIBUTE_END: ent.end_char, "confidence_entity": 1.0}
-                for ent in doc.ents if ent.label_ != NOT_AN_ENTITY
-            ]
-            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-            for token in doc:
-                if token.i in taken:
-                    continue
-                correction = self.lexicon.correct_spelling(token.lower_)
-                if correction:
-                    _, entity_type, canonical_id = correction
-                    found.append({ENTITY_ATTRIBUTE_TYPE: entity_type, ENTITY_ATTRIBUTE_VALUE: canonical_id,
-                                  ENTITY_ATTRIBUTE_START: token.idx, ENTITY_ATTRIBUTE_END: token.idx + len(token.text),
-                                  "confidence_entity": 0.9})
-            found = self.add_extractor_name(found)
+            found = self.add_extractor_name(lexicon_entities(doc, self.lexicon))
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
@@ -208,7 +188,9 @@ class EntityReconciler(_LexiconComponent):
                 if not known:
                     continue  # not a contract id: better nothing than a wrong value
                 entity = {**entity, ENTITY_ATTRIBUTE_VALUE: known[1]}
-            kept.append(entity)
+            # a combination product names each of its medicines
+            kept.extend({**entity, ENTITY_ATTRIBUTE_VALUE: value}
+                        for value in str(entity[ENTITY_ATTRIBUTE_VALUE]).split(COMBINATION_SEPARATOR))
         return sorted(kept, key=lambda e: e[ENTITY_ATTRIBUTE_START])
 
 
@@ -225,22 +207,8 @@ class NegationMarker(_LexiconComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = [dict(e) for e in message.get(ENTITIES, [])]
-            markable = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY]
-            mentions = self.mention_context.assess(
-                _words(message),
-                [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END], e.get(ENTITY_ATTRIBUTE_TYPE)) for e in markable],
-                message.get(TEXT))
-            for entity, mention in zip(markable, mentions):
-                entity.pop("confidence_role", None)
-                entity.pop(REASON, None)
-                if mention.role:
-                    entity[ENTITY_ATTRIBUTE_ROLE] = mention.role
-                else:
-                    entity.pop(ENTITY_ATTRIBUTE_ROLE, None)
-                if mention.role == PAST_ROLE and mention.reason:
-                    entity[REASON] = mention.reason
-            message.set(ENTITIES, entities, add_to_output=True)
+            message.set(ENTITIES, mark_roles(message.get(ENTITIES, []), _words(message), message.get(TEXT) or "",
+                                             self.mention_context), add_to_output=True)
         return messages
 
 

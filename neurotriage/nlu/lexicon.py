@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 NEGATED_ROLE = "negated"
+# A combination product's canonical id joins its medicines' ids: "codeine|paracetamol" (see kb/loader.py).
+COMBINATION_SEPARATOR = "|"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Lexicon:
     phrases: entity type -> canonical id -> phrases (lower case), used for the EntityRuler and to map values.
     single_words: misspelling-tolerant index of one-word phrases: word -> (entity type, canonical id).
     known_words: ordinary English words, never "corrected" into a vocabulary term.
+    sense_rules: word-sense rules from knowledge/lexicon_context.yml: a match of one of `values` is no entity when a
+        `not_near` word is within `window` words of it in the same sentence, unless an `unless_near` word is too.
     red_flag_triggers: red flag id -> alternatives; each alternative is a list of groups; each group is a list of
         terms; each term is a sequence of (lower, lemma) pairs.
     context_rules: the ConText rules (knowledge/context_rules.yml) as loaded when the model was trained, so a model
@@ -37,22 +41,30 @@ class Lexicon:
     red_flag_triggers: Dict[str, List[List[List[List[Tuple[str, str]]]]]]
     known_words: Set[str] = field(default_factory=set)
     context_rules: Optional[dict] = None
+    sense_rules: List[dict] = field(default_factory=list)
     _phrase_index: Dict[str, Tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     _fuzzy_index: Dict[str, Set[Tuple[str, str, str]]] = field(default_factory=dict, init=False, repr=False)
+    _skeleton_index: Dict[str, Set[Tuple[str, str, str]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # ids first, so that a phrase wins over another type's id spelt the same (the therapy id "duloxetine")
+        for entity_type, ids in self.phrases.items():
+            for canonical_id in ids:
+                self._phrase_index[canonical_id.replace("_", " ")] = (entity_type, canonical_id)
         for entity_type, ids in self.phrases.items():
             for canonical_id, phrases in ids.items():
-                self._phrase_index[canonical_id.replace("_", " ")] = (entity_type, canonical_id)
                 for phrase in phrases:
                     self._phrase_index[phrase] = (entity_type, canonical_id)
         for phrase, (entity_type, canonical_id) in self._phrase_index.items():
             if " " not in phrase and len(phrase) >= FUZZY_MIN_LENGTH:
                 for variant in _deletion_variants(phrase, _max_edits(phrase)):
                     self._fuzzy_index.setdefault(variant, set()).add((phrase, entity_type, canonical_id))
+                if len(_skeleton(phrase)) >= SKELETON_MIN_LENGTH:
+                    self._skeleton_index.setdefault(_skeleton(phrase), set()).add((phrase, entity_type, canonical_id))
 
     def to_json(self) -> dict:
-        data = {"phrases": self.phrases, "red_flag_triggers": self.red_flag_triggers, "known_words": sorted(self.known_words)}
+        data = {"phrases": self.phrases, "red_flag_triggers": self.red_flag_triggers,
+                "known_words": sorted(self.known_words), "sense_rules": self.sense_rules}
         if self.context_rules is not None:
             data["context_rules"] = self.context_rules
         return data
@@ -64,7 +76,7 @@ class Lexicon:
             for flag, alternatives in data["red_flag_triggers"].items()
         }
         return cls(phrases=data["phrases"], red_flag_triggers=triggers, known_words=set(data.get("known_words", [])),
-                   context_rules=data.get("context_rules"))
+                   context_rules=data.get("context_rules"), sense_rules=data.get("sense_rules", []))
 
     def lookup(self, text: str, entity_type: Optional[str] = None) -> Optional[Tuple[str, str]]:
         """The (entity type, canonical id) a phrase or canonical id stands for, if the lexicon knows it."""
@@ -77,7 +89,11 @@ class Lexicon:
         return value in self.phrases.get(entity_type, {})
 
     def correct_spelling(self, word: str) -> Optional[Tuple[str, str, str]]:
-        """A misspelt vocabulary word ("numbess", "gabapenten") -> (phrase, entity type, canonical id), if unambiguous."""
+        """A misspelt vocabulary word ("numbess", "gabapenten") -> (phrase, entity type, canonical id), if unambiguous.
+
+        Two tolerances: a few typed-wrong letters (edit distance, more for long words), and for a word with none
+        within reach, wrong vowels with doubled or dropped letters ("xeralto", "cymbalata"): same first letter, same
+        consonants in the same order. Ordinary English words are never corrected."""
         if len(word) < FUZZY_MIN_LENGTH or not word.isalpha() or word in self.known_words or word in self._phrase_index:
             return None
         candidates = set()
@@ -85,6 +101,11 @@ class Lexicon:
             for phrase, entity_type, canonical_id in self._fuzzy_index.get(variant, ()):
                 if _edit_distance(word, phrase) <= _max_edits(phrase):
                     candidates.add((phrase, entity_type, canonical_id))
+        if not candidates:
+            candidates = {candidate for candidate in self._skeleton_index.get(_skeleton(word), ())
+                          if _edit_distance(_sounds(word), _sounds(candidate[0])) <= _max_edits(candidate[0]) + 1}
+        # people seldom get the first sound of a word wrong: "dumbness" is no misspelt "numbness"
+        candidates = {c for c in candidates if _sounds(c[0])[:1] == _sounds(word)[:1]}
         targets = {(entity_type, canonical_id) for _, entity_type, canonical_id in candidates}
         if len(targets) != 1:
             return None
@@ -92,6 +113,25 @@ class Lexicon:
 
 
 FUZZY_MIN_LENGTH = 6
+SKELETON_MIN_LENGTH = 4  # letters in a skeleton: shorter ones collide with too many words
+VOWELS = set("aeiouy")
+# Letters that sound alike, written one way: "clonapin" and "klonopin", "fenergan" and "phenergan".
+SOUNDS = (("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("z", "s"), ("x", "ks"))
+
+
+def _sounds(word: str) -> str:
+    for spelling, sound in SOUNDS:
+        word = word.replace(spelling, sound)
+    return word
+
+
+def _skeleton(word: str) -> str:
+    """The first sound, then the consonants with repeats folded: "seroqule" and "seroquel" -> "srkl". A word is
+    corrected through its skeleton only when it is also within one more edit than usual of the term."""
+    word = _sounds(word)
+    rest = [ch for ch in word[1:] if ch not in VOWELS]
+    folded = [ch for i, ch in enumerate(rest) if i == 0 or ch != rest[i - 1]]
+    return word[:1] + "".join(folded)
 
 
 def _max_edits(word: str) -> int:

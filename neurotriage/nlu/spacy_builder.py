@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List
 
@@ -18,6 +19,7 @@ import spacy
 import spacy_lookups_data
 import yaml
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 
 from neurotriage.config import PROJECT_ROOT, load_settings
 from neurotriage.nlu import training_exports
@@ -26,29 +28,51 @@ from neurotriage.nlu.lexicon import Lexicon
 
 DEFAULT_OUTPUT = PROJECT_ROOT / ".run" / "spacy" / "en_neurotriage"
 EXCLUSIONS_FILE = PROJECT_ROOT / "knowledge" / "lexicon_exclusions.yml"
+CONTEXT_FILE = PROJECT_ROOT / "knowledge" / "lexicon_context.yml"
+# Words at least this frequent in spaCy's English word-probability table (log probability; about the 90,000 most
+# common forms) count as ordinary English and are never spelling-corrected into a vocabulary term.
+COMMON_WORD_LOG_PROBABILITY = -16.0
 NOT_AN_ENTITY = "NOT_AN_ENTITY"
 LEXICON_FILE = "lexicon.json"
 
 
 def blank_pipeline() -> Language:
     nlp = spacy.blank("en")
+    # "it works.amitriptyline helps": a full stop typed without a space after it still ends the word, so only
+    # addresses with a scheme or www. stay whole (spaCy would keep "works.amitriptyline" as a web address)
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[a-z]{2})\.(?=[a-z]{3})"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.url_match = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE).match
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lemma tables from spacy-lookups-data
     return nlp
 
 
-def entity_patterns(nlp: Language, vocabulary: Dict[str, Dict[str, List[str]]], exclusions: Iterable[str]) -> List[dict]:
-    """One phrase pattern (exact words) and one lemma pattern ("burns" for "burning") per phrase."""
+def entity_patterns(nlp: Language, vocabulary: Dict[str, Dict[str, List[str]]], exclusions: Iterable[str],
+                    exact_only: Iterable[str] = ()) -> List[dict]:
+    """One phrase pattern (exact words) and one lemma pattern ("burns" for "burning") per phrase, except for the
+    phrases in exact_only, whose other forms mean something else ("falls" as a history, not "fell asleep")."""
+    exact_only = set(exact_only)
     patterns = []
     for entity_type, ids in vocabulary.items():
         for canonical_id, phrases in ids.items():
             for phrase in phrases:
-                patterns.append({"label": entity_type, "pattern": phrase, "id": canonical_id})
-                lemmas = [token.lemma_.lower() for token in nlp(phrase)]
-                patterns.append({"label": entity_type, "pattern": [{"LEMMA": lemma} for lemma in lemmas], "id": canonical_id})
+                for variant in _variants(phrase):
+                    patterns.append({"label": entity_type, "pattern": variant, "id": canonical_id})
+                if phrase not in exact_only:
+                    lemmas = [token.lemma_.lower() for token in nlp(phrase)]
+                    patterns.append({"label": entity_type, "pattern": [{"LEMMA": lemma} for lemma in lemmas],
+                                     "id": canonical_id})
     for phrase in exclusions:
-        patterns.append({"label": NOT_AN_ENTITY, "pattern": phrase})
+        for variant in _variants(phrase):
+            patterns.append({"label": NOT_AN_ENTITY, "pattern": variant})
     return patterns
+
+
+def _variants(phrase: str) -> List[str]:
+    """The phrase, and with a full stop when it ends in a single letter: the tokenizer keeps "c." of "hep c." whole."""
+    last = phrase.split()[-1]
+    return [phrase, phrase + "."] if len(last) == 1 and last.isalpha() else [phrase]
 
 
 def tokenised_triggers(nlp: Language, red_flags: Dict[str, List[List[List[str]]]]) -> dict:
@@ -61,22 +85,38 @@ def tokenised_triggers(nlp: Language, red_flags: Dict[str, List[List[List[str]]]
 
 
 def known_english_words() -> List[str]:
-    """Ordinary English word forms (the lemma table's keys and values), which spelling correction leaves alone."""
-    with gzip.open(Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz", "rt") as table_file:
+    """Ordinary English word forms (the lemma table's keys and values, and the common words of the probability
+    table), which spelling correction leaves alone: "addictive" is no misspelt "addiction"."""
+    data = Path(spacy_lookups_data.__file__).parent / "data"
+    with gzip.open(data / "en_lemma_lookup.json.gz", "rt") as table_file:
         table = json.load(table_file)
-    return sorted({word for pair in table.items() for word in pair if word.isalpha() and word.islower()})
+    with gzip.open(data / "en_lexeme_prob.json.gz", "rt") as table_file:
+        common = [word for word, log_probability in json.load(table_file).items()
+                  if log_probability >= COMMON_WORD_LOG_PROBABILITY]
+    words = {word for pair in table.items() for word in pair} | set(common)
+    return sorted(word for word in words if word.isalpha() and word.islower())
+
+
+def sense_rules(context: dict) -> List[dict]:
+    """knowledge/lexicon_context.yml's word-sense rules, lower-cased for matching."""
+    return [{"values": list(rule["values"]), "not_near": [w.lower() for w in rule["not_near"]],
+             "unless_near": [w.lower() for w in rule.get("unless_near", [])], "window": int(rule.get("window", 3))}
+            for rule in context.get("sense_rules", [])]
 
 
 def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List[List[List[str]]]], out: Path) -> Path:
     nlp = blank_pipeline()
     exclusions = yaml.safe_load(EXCLUSIONS_FILE.read_text()) or []
-    patterns = entity_patterns(nlp, vocabulary, exclusions)  # lemmatised before the ruler joins the pipeline
+    context = yaml.safe_load(CONTEXT_FILE.read_text()) or {}
+    # lemmatised before the ruler joins the pipeline
+    patterns = entity_patterns(nlp, vocabulary, exclusions, context.get("exact_only", []))
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     ruler.add_patterns(patterns)
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     lexicon = Lexicon(phrases=vocabulary, red_flag_triggers=tokenised_triggers(nlp, red_flags),
-                      known_words=set(known_english_words()), context_rules=load_rules())
+                      known_words=set(known_english_words()), context_rules=load_rules(),
+                      sense_rules=sense_rules(context))
     (out / LEXICON_FILE).write_text(json.dumps(lexicon.to_json()))
     return out
 

@@ -91,6 +91,29 @@ def test_brand_claimed_by_two_medications(tmp_path):
                                  "(brand in medications.yml), medication 'gabapentin' (brand in medications.yml)")
 
 
+def _with_combination(records, name, *medication_ids):
+    for medication_id in medication_ids:
+        record(records, medication_id).setdefault("combinations", []).append(name)
+
+
+def test_a_combination_product_names_each_of_its_medicines(tmp_path):
+    content_dir = broken_copy(tmp_path, "medications.yml",
+                              lambda rs: _with_combination(rs, "Painaway Duo", "tramadol", "morphine"))
+    synonyms = loader.validate_content(content_dir).rows["synonyms"]
+    assert {(r["entity_type"], r["canonical_id"]) for r in synonyms if r["phrase"] == "painaway duo"} == \
+        {("medication", "morphine|tramadol")}
+
+
+def test_a_combination_listed_under_one_medicine_only_is_reported(tmp_path):
+    content_dir = broken_copy(tmp_path, "medications.yml", lambda rs: _with_combination(rs, "painaway duo", "tramadol"))
+    assert_reported(content_dir, "combination 'painaway duo' is listed under one medication only ('tramadol')")
+
+
+def test_a_combination_name_that_is_also_a_brand_is_reported(tmp_path):
+    content_dir = broken_copy(tmp_path, "medications.yml", lambda rs: _with_combination(rs, "lyrica", "gabapentin"))
+    assert_reported(content_dir, "phrase 'lyrica' is claimed by more than one entity")
+
+
 @pytest.mark.parametrize("file_name, record_id, field, expected", [
     ("contraindications.yml", None, "severity", "severity 'bogus' is not one of absolute, relative, caution"),
     ("contraindications.yml", None, "kind", "kind 'bogus' is not one of contraindication, caution, interaction, guideline"),

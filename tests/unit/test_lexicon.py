@@ -121,3 +121,20 @@ def test_denied_red_flags(text, denied):
 ])
 def test_new_clauses_close_a_negation(text, phrases, expected):
     assert negated_spans(words(text), spans(text, *phrases)) == expected
+
+
+def test_sound_alike_misspellings_are_corrected_but_not_a_different_first_sound():
+    vocabulary = {"medication": {"rivaroxaban": ["xarelto"], "clonazepam": ["klonopin"], "sertraline": ["sertraline"]},
+                  "symptom": {"numbness": ["numbness"]}}
+    lexicon = Lexicon(phrases=vocabulary, red_flag_triggers={}, known_words=set())
+    assert lexicon.correct_spelling("xeralto")[1:] == ("medication", "rivaroxaban")  # two vowels wrong
+    assert lexicon.correct_spelling("clonapin")[1:] == ("medication", "clonazepam")  # c for k, a for o
+    assert lexicon.correct_spelling("sertralene")[1:] == ("medication", "sertraline")
+    assert lexicon.correct_spelling("dumbness") is None  # one letter off, but the first sound differs
+    assert lexicon.correct_spelling("xylitol") is None  # same first letter, nothing else alike
+
+
+def test_a_phrase_wins_over_another_types_id_spelt_the_same():
+    lexicon = Lexicon(phrases={"medication": {"duloxetine": ["duloxetine", "cymbalta"]}, "therapy": {"duloxetine": []}},
+                      red_flag_triggers={})
+    assert lexicon.lookup("duloxetine") == ("medication", "duloxetine")
