@@ -78,6 +78,14 @@ if [ -f ../shared/contract_check.py ]; then
 else
     echo "contract check: ../shared/contract_check.py not found beside this repository" >&2; failed+=("contract check missing")
 fi
+# Understanding of real patient writing, measured by the clinic's evaluator on its labelled sentences (evaluation
+# only: they are never copied into this project). It prints entity F1 and hard-negative hits; the figures are kept in
+# results/realtext.txt. Reported, not gated: the target (F1 >= 0.93, no hard-negative hit) is not reached yet.
+if [ -f ../shared/realtext/evaluate.py ]; then
+    echo; echo "=== real patient text (../shared/realtext)"
+    python ../shared/realtext/evaluate.py --url "http://127.0.0.1:$RASA_PORT" --token="$RASA_API_TOKEN" | tee results/realtext.txt \
+        || failed+=("real patient text")
+fi
 stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" \
     --e2e --fail-on-prediction-errors --out results/story-tests --quiet
 
