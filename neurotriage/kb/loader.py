@@ -29,7 +29,7 @@ from neurotriage.nlu.lexicon import COMBINATION_SEPARATOR
 DEFAULT_CONTENT_DIR = PROJECT_ROOT / "knowledge"
 
 # Bump when the tables or their meaning change: the hash changes with it, so old databases are rebuilt.
-SCHEMA_VERSION = "3"  # 3: red flags carry a question and where it applies
+SCHEMA_VERSION = "4"  # 3: red flags carry a question and where it applies; 4: and a scope
 
 # A red flag's question is asked when the patient's report matches one alternative: every key given matches one id.
 ASK_WHEN_KEYS = ("conditions", "body_parts", "symptoms")
@@ -155,7 +155,8 @@ FIELDS: dict[str, dict[str, tuple[Validator, bool]]] = {
                               "severity": (_text, REQUIRED), "warning": (_text, REQUIRED), **SOURCED},
     "red_flags.yml": {"id": (_text, REQUIRED), "name": (_text, REQUIRED), "triage_level": (_text, REQUIRED),
                       "advice": (_text, REQUIRED), "phrases": (_texts, REQUIRED), "triggers": (_triggers, REQUIRED),
-                      "question": (_optional_text, OPTIONAL), "ask_when": (_records, OPTIONAL), **SOURCED},
+                      "question": (_optional_text, OPTIONAL), "ask_when": (_records, OPTIONAL),
+                      "scope": (_optional_text, OPTIONAL), **SOURCED},
     "body_parts.yml": {"id": (_text, REQUIRED), "name": (_optional_text, OPTIONAL), "synonyms": (_texts, REQUIRED),
                        "review": (_text, OPTIONAL)},
     "locales.yml": {"id": (_text, REQUIRED), "emergency_number": (_text, REQUIRED), "urgent_number": (_text, REQUIRED),
@@ -487,6 +488,8 @@ def _validate_red_flags(check: _Validation, documents: Documents) -> None:
     phrase_id = 0
     for _, where, clean in _each(check, documents, "red_flags.yml"):
         _check_choice(check, where, clean, "triage_level", TRIAGE_LEVELS)
+        if clean.get("scope") not in (None, "sentence", "message"):
+            check.problem(where, "scope is sentence (the default) or message")
         source_ids = _check_sources(check, where, clean)
         phrases = clean.get("phrases", [])
         if "phrases" in clean and not phrases:
@@ -503,6 +506,7 @@ def _validate_red_flags(check: _Validation, documents: Documents) -> None:
             "id": red_flag_id, "name": clean.get("name"), "triage_level": clean.get("triage_level"),
             "advice": clean.get("advice"), "triggers_json": json.dumps(clean.get("triggers", [])),
             "question": clean.get("question"), "ask_when_json": json.dumps(ask_when) if ask_when else None,
+            "scope": clean.get("scope"),
             "review": clean.get("review")}])
         check.add_rows(models.red_flag_sources, _source_rows(red_flag_id, source_ids))
         for position, phrase in enumerate(phrases):

@@ -150,6 +150,7 @@ class RedFlag(Base):
     triggers_json = Column(Text, nullable=False)  # [[[term, ...], [term, ...]], ...]: alternatives of groups
     question = Column(Text)  # asked where ask_when matches the patient's presentation
     ask_when_json = Column(Text)  # [{"conditions": [...], "body_parts": [...]}, ...]: alternatives
+    scope = Column(String(16))  # "message" or "sentence" (the default): where the trigger groups must all be
     review = _review_column()
 
 

@@ -47,6 +47,7 @@ class RedFlag:
     review: str
     question: Optional[str] = None  # asked where one of the ask_when alternatives matches the presentation
     ask_when: tuple[dict, ...] = ()
+    scope: str = "sentence"  # "message": the trigger groups may be in different sentences of one message
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,8 @@ class KnowledgeRepository:
             phrases=tuple(phrases.get(f.id, ())),
             triggers=tuple(tuple(tuple(group) for group in alternative) for alternative in json.loads(f.triggers_json)),
             source_ids=sources.get(f.id, ()), review=f.review, question=f.question,
-            ask_when=tuple(json.loads(f.ask_when_json)) if f.ask_when_json else ()) for f in flags]
+            ask_when=tuple(json.loads(f.ask_when_json)) if f.ask_when_json else (),
+            scope=f.scope or "sentence") for f in flags]
         # most urgent first, so a detector that stops at the first match picks the most urgent flag
         return tuple(sorted(red_flags, key=lambda flag: (TRIAGE_ORDER.get(flag.triage_level, 99), flag.id)))
 

@@ -234,7 +234,8 @@ class RedFlagDetector(_LexiconComponent):
                         not self.mention_context.red_flag_denied(words, e[ENTITY_ATTRIBUTE_START],
                                                                  e[ENTITY_ATTRIBUTE_END], text)]
             known = {e[ENTITY_ATTRIBUTE_VALUE] for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == RED_FLAG_ENTITY}
-            for flag_id, start, end in find_red_flags(words, self.lexicon.red_flag_triggers):
+            for flag_id, start, end in find_red_flags(words, self.lexicon.red_flag_triggers,
+                                                      self.lexicon.message_scope_flags):
                 if flag_id not in known and not self.mention_context.red_flag_denied(words, start, end, text):
                     entities.append(self._entity(flag_id, start, end))
                     known.add(flag_id)

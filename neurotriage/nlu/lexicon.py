@@ -42,6 +42,7 @@ class Lexicon:
     known_words: Set[str] = field(default_factory=set)
     context_rules: Optional[dict] = None
     sense_rules: List[dict] = field(default_factory=list)
+    message_scope_flags: List[str] = field(default_factory=list)  # red flags matched across a message's sentences
     _phrase_index: Dict[str, Tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
     _fuzzy_index: Dict[str, Set[Tuple[str, str, str]]] = field(default_factory=dict, init=False, repr=False)
     _skeleton_index: Dict[str, Set[Tuple[str, str, str]]] = field(default_factory=dict, init=False, repr=False)
@@ -64,7 +65,8 @@ class Lexicon:
 
     def to_json(self) -> dict:
         data = {"phrases": self.phrases, "red_flag_triggers": self.red_flag_triggers,
-                "known_words": sorted(self.known_words), "sense_rules": self.sense_rules}
+                "known_words": sorted(self.known_words), "sense_rules": self.sense_rules,
+                "message_scope_flags": self.message_scope_flags}
         if self.context_rules is not None:
             data["context_rules"] = self.context_rules
         return data
@@ -76,7 +78,8 @@ class Lexicon:
             for flag, alternatives in data["red_flag_triggers"].items()
         }
         return cls(phrases=data["phrases"], red_flag_triggers=triggers, known_words=set(data.get("known_words", [])),
-                   context_rules=data.get("context_rules"), sense_rules=data.get("sense_rules", []))
+                   context_rules=data.get("context_rules"), sense_rules=data.get("sense_rules", []),
+                   message_scope_flags=data.get("message_scope_flags", []))
 
     def lookup(self, text: str, entity_type: Optional[str] = None) -> Optional[Tuple[str, str]]:
         """The (entity type, canonical id) a phrase or canonical id stands for, if the lexicon knows it."""
@@ -222,18 +225,23 @@ def _find_term(sentence: Sequence[Word], term: Sequence[Tuple[str, str]]) -> Opt
     return None
 
 
-def find_red_flags(words: Sequence[Word], triggers: Dict[str, List[List[List[List[Tuple[str, str]]]]]]) -> List[Tuple[str, int, int]]:
-    """Red flags the words express, as (id, start, end) covering the matched terms; at most one match per flag."""
+def find_red_flags(words: Sequence[Word], triggers: Dict[str, List[List[List[List[Tuple[str, str]]]]]],
+                   message_scope: Iterable[str] = ()) -> List[Tuple[str, int, int]]:
+    """Red flags the words express, as (id, start, end) covering the matched terms; at most one match per flag.
+    A flag in `message_scope` may match across the sentences of the message ("I take amitriptyline. I fainted.")."""
     found = []
+    whole = set(message_scope)
     for flag_id, alternatives in triggers.items():
-        match = _first_match(words, alternatives)
+        match = _first_match(words, alternatives, across_sentences=flag_id in whole)
         if match:
             found.append((flag_id, *match))
     return found
 
 
-def _first_match(words: Sequence[Word], alternatives: Iterable) -> Optional[Tuple[int, int]]:
-    for sentence in sentences(words):
+def _first_match(words: Sequence[Word], alternatives: Iterable,
+                 across_sentences: bool = False) -> Optional[Tuple[int, int]]:
+    parts = [[w for w in words if w.lower not in SENTENCE_BREAKS]] if across_sentences else sentences(words)
+    for sentence in parts:
         present = {w.lower for w in sentence} | {w.lemma for w in sentence}
         for groups in alternatives:
             spans = []

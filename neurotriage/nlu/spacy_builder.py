@@ -104,7 +104,8 @@ def sense_rules(context: dict) -> List[dict]:
             for rule in context.get("sense_rules", [])]
 
 
-def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List[List[List[str]]]], out: Path) -> Path:
+def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List[List[List[str]]]], out: Path,
+          message_scope_flags: Iterable[str] = ()) -> Path:
     nlp = blank_pipeline()
     exclusions = yaml.safe_load(EXCLUSIONS_FILE.read_text()) or []
     context = yaml.safe_load(CONTEXT_FILE.read_text()) or {}
@@ -116,7 +117,7 @@ def build(vocabulary: Dict[str, Dict[str, List[str]]], red_flags: Dict[str, List
     nlp.to_disk(out)
     lexicon = Lexicon(phrases=vocabulary, red_flag_triggers=tokenised_triggers(nlp, red_flags),
                       known_words=set(known_english_words()), context_rules=load_rules(),
-                      sense_rules=sense_rules(context))
+                      sense_rules=sense_rules(context), message_scope_flags=sorted(message_scope_flags))
     (out / LEXICON_FILE).write_text(json.dumps(lexicon.to_json()))
     return out
 
@@ -130,7 +131,7 @@ def build_from_knowledge_base(out: Path = DEFAULT_OUTPUT) -> Path:
                  for flag in repository.red_flags()}
     vocabulary.setdefault("red_flag", {})
     training_exports.write(repository)
-    return build(vocabulary, red_flags, out)
+    return build(vocabulary, red_flags, out, [flag.id for flag in repository.red_flags() if flag.scope == "message"])
 
 
 def main() -> None:

@@ -38,7 +38,8 @@ def detect(flags):
     def detected(text: str) -> set[str]:
         # as Rasa's SpacyTokenizer hands them over: whitespace tokens dropped
         words = [Word(t.lower_, t.lemma_.lower(), t.idx, t.idx + len(t.text)) for t in NLP(text) if t.text.strip()]
-        return {flag for flag, start, end in find_red_flags(words, triggers) if not red_flag_denied(words, start, end)}
+        found = find_red_flags(words, triggers, [f.id for f in flags.values() if f.scope == "message"])
+        return {flag for flag, start, end in found if not red_flag_denied(words, start, end)}
 
     return detected
 
