@@ -6,6 +6,7 @@ Thin: answers are read by neurotriage.clinical.answers, scored by .screening, de
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -112,8 +113,9 @@ class AnswerFirstValidation(FormValidationAction):
     open question and is an explicit digression is handed back to the rules (ActionExecutionRejected), with the open
     slot cleared so the question is asked again afterwards. Subclasses say what reads as an answer."""
 
+    @abstractmethod  # abstract, so rasa_sdk does not register this base class as an action
     def reads_as_answer(self, slot: str, tracker: Tracker) -> bool:
-        raise NotImplementedError
+        """Whether the latest message reads as an answer to `slot`."""
 
     def is_digression(self, slot: str, tracker: Tracker) -> bool:
         """An explicit digression that is no answer. Leaving and starting again need the words as well as the

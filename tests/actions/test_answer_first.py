@@ -141,3 +141,11 @@ def test_a_conditions_list_answers_the_heart_kidney_and_liver_questions_it_names
     assert (slots.get("kidney_problems"), slots["liver_problems"], slots["heart_problems"]) == (None, "no", "no")
     _, events = turn(ValidateHistoryForm(), "not sure", "dont_know", "other_conditions")
     assert "heart_problems" not in slot_events(events)
+
+
+def test_the_action_server_registers_every_validator_and_not_the_base_class():
+    from rasa_sdk.executor import ActionExecutor
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert {"validate_screening_form", "validate_history_form", "action_ask_warning_answer",
+            "action_hold_advice", "action_resume_assessment"} <= set(executor.actions)
