@@ -14,7 +14,7 @@ from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines, re
 from neurotriage.clinical import answers
 from neurotriage.clinical.escalation import escalate, hold_advice
 from neurotriage.clinical.profile import PatientProfile
-from neurotriage.clinical.screening import answers_from_report
+from neurotriage.clinical.screening import NO, YES, answers_from_report
 from neurotriage.clinical.wording import cite, for_patient
 
 logger = logging.getLogger(__name__)
@@ -200,13 +200,23 @@ class ActionExplainTherapy(Action):
 
 
 class ActionRecordConsent(Action):
-    """Records the patient's answer to the consent question (affirm -> true, anything else -> false)."""
+    """Records the patient's answer to the consent question, read from their words first ("yse ok", "go on then",
+    "nah"). An answer that is neither yes nor no is never taken as either: the question is explained and asked again."""
 
     def name(self) -> Text:
         return "action_record_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        agreed = tracker.latest_message.get("intent", {}).get("name") == "affirm"
+        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        text = tracker.latest_message.get("text") or ""
+        answer = answers.yes_no(intent if intent in ("affirm", "deny") else "", [], None, text)
+        if answer not in (YES, NO):
+            if answers.sounds_like_leaving(text):
+                dispatcher.utter_message(response="utter_goodbye")
+                return [SlotSet("next_step", "none")]
+            dispatcher.utter_message(response="utter_explain_consent")
+            return [SlotSet("next_step", "ask_consent")]
+        agreed = answer == YES
         dispatcher.utter_message(response="utter_consent_given" if agreed else "utter_consent_declined")
         if not agreed:
             return [SlotSet("consent_given", False), SlotSet("next_step", "none")]

@@ -127,6 +127,8 @@ class AnswerFirstValidation(FormValidationAction):
             return answers.sounds_like_leaving(text)
         if intent == "start_over":
             return answers.sounds_like_starting_over(text)
+        if intent == "correct":  # "sorry what do you mean?" is no correction
+            return answers.sounds_like_correction(text)
         return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
@@ -251,18 +253,17 @@ class ValidateHistoryForm(AnswerFirstValidation):
         text, intent = _text(tracker), _intent(tracker)
         year, month = _current_year_month()
         readers = {
-            "pain_location": lambda: _has(tracker, "body_part"),
+            "pain_location": lambda: _has(tracker, "body_part") or not answers.is_question(text),
             "pain_duration": lambda: answers.duration_months(text, year, month) is not None,
             "pain_score": lambda: answers.pain_score(text) is not None,
             "age_band": lambda: answers.age_band(text) is not None,
             "pregnancy_status": lambda: answers.pregnancy_answer(text) not in (None, answers.NOT_GIVEN)
             or _has(tracker, "condition"),
-            "other_conditions": lambda: _has(tracker, "condition") or answers.listed_or_none("", text, [], "condition")[0]
-            in (answers.NONE, answers.NOT_GIVEN),
-            "current_medications": lambda: _has(tracker, "medication")
-            or answers.listed_or_none("", text, [], "medication")[0] in (answers.NONE, answers.NOT_GIVEN),
+            # lists are kept in the patient's words ("exercise classes, some help"): anything but a question answers
+            "other_conditions": lambda: _has(tracker, "condition") or not answers.is_question(text),
+            "current_medications": lambda: _has(tracker, "medication") or not answers.is_question(text),
             "treatments_tried": lambda: _has(tracker, "therapy") or _has(tracker, "medication")
-            or answers.listed_or_none("", text, [], "therapy")[0] in (answers.NONE, answers.NOT_GIVEN),
+            or not answers.is_question(text),
         }
         reader = readers.get(slot, lambda: answers.yes_no("", [], None, text) is not None)
         return bool(reader()) or answers.declined(intent, text)
@@ -332,8 +333,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
                     **_report_updates(tracker)}
         if answers.declined(_intent(tracker), text):
             return {"pain_duration": answers.NOT_GIVEN, "answer_retries": 0}
-        hint = ("Thank you, so it comes and goes. How long ago did it first start? For example: 3 weeks, "
-                "6 months, 2 years, or 'not sure'.") if answers.describes_pattern(text) else None
+        hint = ("Thank you, so it comes and goes. What I need here is roughly how long ago it first started, for "
+                "example: 3 weeks, 6 months, 2 years, or 'not sure'.") if answers.describes_pattern(text) else None
         return {**_failed_answer("pain_duration", dispatcher, tracker, hint), **_report_updates(tracker)}
 
     def validate_pain_score(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
@@ -345,8 +346,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
             return {"pain_score": answers.NOT_GIVEN, "answer_retries": 0}
         hint = None
         if answers.duration_months(text, *_current_year_month()) is not None:
-            hint = ("That sounds like how long you've had it, thank you. How strong is the pain, as a number from 0 "
-                    "(none) to 10 (the worst you can imagine)?")
+            hint = ("That sounds like how long you've had it, thank you. For this question I need how strong the "
+                    "pain is, as a number from 0 (none) to 10 (the worst you can imagine).")
         return _failed_answer("pain_score", dispatcher, tracker, hint)
 
     def validate_daily_impact(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
@@ -591,7 +592,9 @@ class ActionApplyCorrection(Action):
                 elif entity["value"] in conditions:
                     updates[slot] = answers.NEITHER if entity.get("role") == "negated" else entity["value"]
         if not updates:
-            dispatcher.utter_message(response="utter_ask_what_to_change")
+            # a correction with nothing to change asks what to change; "sorry, what?" gets an honest "I didn't follow"
+            dispatcher.utter_message(response="utter_ask_what_to_change" if answers.sounds_like_correction(_text(tracker))
+                                     else "utter_default")
             return []
         dispatcher.utter_message(text="Thank you, I've updated that.")
         events: List[Dict] = [SlotSet(name, value) for name, value in updates.items()]

@@ -223,7 +223,7 @@ class RedFlagDetector(_LexiconComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**_LexiconComponent.get_default_config(), "safety_net_confidence": 0.6}
+        return {**_LexiconComponent.get_default_config(), "safety_net_confidence": 0.8}
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -242,7 +242,7 @@ class RedFlagDetector(_LexiconComponent):
             intent = message.get(INTENT) or {}
             if not known and intent.get("name") == RED_FLAG_INTENT and \
                     (intent.get("confidence") or 0) >= self._config["safety_net_confidence"] and \
-                    not self.denies_warning_topics(words, text):
+                    self.affirms_warning_topic(words, text):
                 entities.append(self._entity(POSSIBLE_RED_FLAG, 0, len(text)))
                 known.add(POSSIBLE_RED_FLAG)
             if len(entities) != len(message.get(ENTITIES, [])) or known:
@@ -251,10 +251,14 @@ class RedFlagDetector(_LexiconComponent):
                 self._set_red_flag_intent(message)
         return messages
 
-    def denies_warning_topics(self, words: List[Word], text: str) -> bool:
-        """The message denies every warning topic it names ("no chest pain at all"); naming none, it denies every
-        content word it has ("no problems with my eyesight")."""
-        return self.mention_context.denies_all(words, warning_topics(words, self.lexicon.red_flag_triggers) or None, text)
+    def affirms_warning_topic(self, words: List[Word], text: str) -> bool:
+        """The safety net needs a warning topic the message affirms ("my vision went black", "is this an emergency"):
+        a word of a warning sign's triggers that is not ordinary vocabulary of the report (a body part, symptom,
+        condition or medicine: "just the shingles", "my legs ache after gardening"), and that is not denied ("my
+        breathing is fine"). The classifier alone is no reason to escalate."""
+        topics = [(start, end) for start, end in warning_topics(words, self.lexicon.red_flag_triggers)
+                  if not self.lexicon.lookup(text[start:end])]
+        return bool(topics) and not self.mention_context.denies_all(words, topics, text)
 
     def _entity(self, flag_id: str, start: int, end: int) -> Dict[str, Any]:
         return {ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id, ENTITY_ATTRIBUTE_START: start,

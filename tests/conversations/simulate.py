@@ -107,8 +107,13 @@ def _response_kind(name: str) -> str:
         return "handoff"
     if name == "utter_goodbye":
         return "goodbye"
-    if name in ("utter_please_answer", "utter_ask_rephrase", "utter_default"):
+    if name in ("utter_please_answer", "utter_ask_rephrase", "utter_default", "utter_help_screening",
+                "utter_help_warning_answer"):
         return "reask"
+    if name.startswith("utter_help_"):  # help with examples for one question: the same question again
+        return "ask:" + name[len("utter_help_"):]
+    if name in ("utter_confirm_stop", "utter_confirm_restart"):
+        return "confirm_stop"
     if name.startswith("utter_ask_"):
         return "ask:" + name[len("utter_ask_"):]
     return "info:" + name
@@ -132,6 +137,8 @@ def load_templates(project: Path) -> List[Template]:
     for flag in yaml.safe_load((project / "knowledge" / "red_flags.yml").read_text()) or []:
         if flag.get("advice"):
             templates.append(_template("escalation:" + flag["id"], flag["advice"]))
+        if flag.get("question"):  # a warning-sign question asked by presentation
+            templates.append(_template("warn:" + flag["id"], flag["question"]))
     return templates
 
 
@@ -273,6 +280,8 @@ class Speaker:
         profile = self.patient.profile
         if key == "consent":
             return self.bank("consent")
+        if key.startswith("warn:"):  # a warning-sign question: yes only for the patient's own warning signs
+            return self.bank("yes" if name in (profile.get("red_flags") or []) else "no")
         if key.startswith("screen:"):
             symptoms = profile.get("symptoms") or {}
             for status in ("present", "absent", "unsure"):
@@ -466,8 +475,8 @@ class Simulation:
         """What the patient types after this bot turn, and a note for the transcript."""
         question = None
         for key in keys:  # the last question of the turn is the one to answer
-            if key and (key.startswith(("ask:", "screen:")) or key in ("consent", "describe", "next_steps",
-                                                                        "offer_person")):
+            if key and (key.startswith(("ask:", "screen:", "warn:")) or key in ("consent", "describe", "next_steps",
+                                                                                 "offer_person", "confirm_stop")):
                 question = key
         if question is None and "reask" in keys and self.last_question:
             question = self.last_question  # "Sorry, I didn't catch that": say it another way
@@ -480,6 +489,8 @@ class Simulation:
         if self.stop_sent and not self.stop_confirmed:  # "do you want to end here?" after "i have to go"
             self.stop_confirmed = True
             return self.patient.say.get("confirm_stop") or "yes, bye", "confirms the stop"
+        if question == "confirm_stop":  # asked to confirm a stop the patient never meant
+            return "no, carry on", "carries on"
         if question == "offer_person":
             own = self.patient.say.get("offer_person")
             return (own or "no, let me try again"), "declines a person"
@@ -965,7 +976,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
     assistant = Assistant(args.url, args.token)
     try:
-        assistant._request("GET", "/")
+        assistant._request("GET", "/version")
     except Exception as error:  # noqa: BLE001 - any failure to reach it is reported the same way
         print(f"the assistant at {args.url} does not answer: {error}", file=sys.stderr)
         return 2

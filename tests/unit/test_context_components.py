@@ -56,6 +56,10 @@ def test_a_mention_with_no_cue_loses_any_role_it_came_with():
     ("my breathing is fine", []),  # a confident report_red_flag intent, yet every topic is denied
     ("no problems with my eyesight", []),
     ("something is wrong with my breathing", ["possible_red_flag"]),  # the safety net, topic affirmed
+    # a confident classifier alone never escalates: report vocabulary is no warning topic
+    ("just the shingles.", []),
+    ("myeloma, and my kidneys are not great because of it", []),
+    ("my legs ache after gardening", []),
 ])
 def test_red_flags_and_the_safety_net(text, expected):
     [done] = component(RedFlagDetector).process([message(text, intent="report_red_flag")])
