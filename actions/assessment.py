@@ -378,14 +378,24 @@ class ValidateHistoryForm(AnswerFirstValidation):
         return result
 
     def validate_treatments_tried(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        # a medicine named here was tried for this pain: history, not a current medicine, unless the patient said
-        # they still take it (then it was already given to the medicines question)
-        tried = [{**e, "role": e.get("role") or "past"} if e.get("entity") == "medication" else e
-                 for e in _entities(tracker)]
-        named = [e["value"] for e in tried if e.get("entity") in ("therapy", "medication") and e.get("role") != "negated"]
-        answer = ", ".join(dict.fromkeys(named)) or answers.listed_or_none(_intent(tracker), _text(tracker), [], "therapy")[0]
+        # A medicine named here was tried for this pain: history, not a current medicine. One the patient still takes
+        # (given to the medicines question, or "it's trileptal now") stays current unless they say it failed or
+        # stopped; a status the words give ("i'm not on it any more") is kept as it is.
+        text = _text(tracker)
         current = set(tracker.get_slot("medications") or [])
-        tried = [e for e in tried if not (e.get("entity") == "medication" and e["value"] in current)]
+        still_taken = answers.still_taking(text)
+        stopped = answers.stopped_or_failed(text)
+
+        def as_tried(entity: Dict[str, Any]) -> Dict[str, Any]:
+            if entity.get("entity") != "medication" or entity.get("role"):
+                return entity
+            if still_taken or (entity["value"] in current and not stopped):
+                return entity
+            return {**entity, "role": "past"}
+
+        tried = [as_tried(e) for e in _entities(tracker)]
+        named = [e["value"] for e in tried if e.get("entity") in ("therapy", "medication") and e.get("role") != "negated"]
+        answer = ", ".join(dict.fromkeys(named)) or answers.listed_or_none(_intent(tracker), text, [], "therapy")[0]
         return {"treatments_tried": answer or answers.NOT_GIVEN, "answer_retries": 0,
                 **report_slot_updates(tracker, tried)}
 

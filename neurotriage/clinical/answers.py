@@ -342,3 +342,19 @@ _CORRECTION = re.compile(r"\b(actually|i meant|i mean|meant to say|sorry,? (it'?
 def sounds_like_correction(text: str) -> bool:
     """"actually it's 3 years", "I meant 8", "not months, years": a correction, not a confused "sorry what?"."""
     return bool(_CORRECTION.search(_clean(text)))
+
+
+_STILL = re.compile(r"\b(now|currently|at the moment|still (on|taking|take|use|using)|these days|nowadays)\b")
+_STOPPED = re.compile(r"\b(no help|didn'?t help|did nothing|didn'?t work|not work|useless|no good|no use|no better|"
+                      r"side effects?|made me|stopp?ed|quit|came off|come off|gave up|couldn'?t (take|tolerate|cope)|"
+                      r"no difference|waste of time)\b")
+
+
+def still_taking(text: str) -> bool:
+    """"it's trileptal now", "still on the lyrica": a medicine named as tried is still taken."""
+    return bool(_STILL.search(_clean(text)))
+
+
+def stopped_or_failed(text: str) -> bool:
+    """"tramadol, no help", "made me dizzy so i stopped": a tried treatment that failed or was stopped."""
+    return bool(_STOPPED.search(_clean(text)))
