@@ -6,7 +6,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
@@ -157,6 +157,40 @@ class ActionResumeAssessment(Action):
             return [SlotSet("next_step", "describe")]
         dispatcher.utter_message(response="utter_continue")
         return _continue_assessment(dispatcher, tracker)
+
+
+CONFIRMATIONS = {"utter_confirm_stop": "stop", "utter_confirm_restart": "restart", "utter_confirm_handoff": "handoff"}
+
+
+def _last_bot_response(tracker: Tracker) -> Optional[str]:
+    return next((e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events)
+                 if e.get("event") == "bot"), None)
+
+
+class ActionReadConfirmation(Action):
+    """The answer to "do you want to stop / start again / talk to a person?" when the classifier gave neither yes
+    nor no ("actually no thanks, let's carry on"): read from the words. Anything but a clear yes carries on."""
+
+    def name(self) -> Text:
+        return "action_read_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        asked = CONFIRMATIONS.get(_last_bot_response(tracker) or "")
+        text = tracker.latest_message.get("text") or ""
+        answer = answers.yes_no_text(text)
+        if (asked == "stop" and answers.sounds_like_leaving(text)) or \
+                (asked == "restart" and answers.sounds_like_starting_over(text)):
+            answer = YES  # "bye then", "yes start over please"
+        if asked and answer == YES:
+            if asked == "stop":
+                dispatcher.utter_message(response="utter_goodbye")
+                return []
+            if asked == "restart":
+                dispatcher.utter_message(response="utter_restarted")
+                return [Restarted(), *_locale_slots()]
+            dispatcher.utter_message(response="utter_handoff")
+            return [ConversationPaused()]
+        return [FollowupAction("action_resume_assessment")]
 
 
 class ActionAnswerFaq(Action):

@@ -165,3 +165,18 @@ def test_a_medicine_named_as_tried_keeps_the_status_the_words_give(text, value, 
     now = slots.get("medications", current)
     history = [m["id"] for m in slots.get("medications_past", [])]
     assert (value in now) == (role is None) and (value in history) == (role == "past")
+
+
+@pytest.mark.parametrize("asked, text, expected", [
+    ("utter_confirm_handoff", "actually no thanks, it's fine, let's just carry on", "followup"),
+    ("utter_confirm_handoff", "yeah go on then", "pause"),
+    ("utter_confirm_stop", "ok bye then", None),
+    ("utter_confirm_stop", "hmm what do you mean", "followup"),
+    ("utter_confirm_restart", "yes start over please", "restart"),
+])
+def test_a_confirmation_in_other_words_is_read_from_the_words(asked, text, expected):
+    from actions.actions import ActionReadConfirmation
+    events = [{"event": "bot", "text": "?", "metadata": {"utter_action": asked}}, {"event": "user", "text": text}]
+    messages, result = run(ActionReadConfirmation(), tracker(text, "correct", events=events))
+    kinds = [e["event"] for e in result]
+    assert (kinds[0] if kinds else None) == expected

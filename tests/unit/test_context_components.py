@@ -71,3 +71,11 @@ def test_a_denied_red_flag_from_the_classifier_is_dropped():
     diet = {**entity(text, "chest pain", "red_flag", value="chest_pain"), "extractor": "DIETClassifier"}
     [done] = component(RedFlagDetector).process([message(text, [diet], intent="report_red_flag")])
     assert done.get(ENTITIES) == []
+
+
+@pytest.mark.parametrize("text", ["sciatica down my right leg.", "a dull ache in my right shoulder when i lift my arm",
+                                  "really bad pain in the middle of my back, shooting round to my side"])
+def test_the_classifiers_guess_alone_is_no_warning_sign_and_the_intent_follows(text):
+    [done] = component(RedFlagDetector).process([message(text, intent="report_red_flag")])
+    assert not [e for e in done.get(ENTITIES) if e["entity"] == "red_flag"]
+    assert done.get("intent")["name"] != "report_red_flag"
