@@ -178,8 +178,8 @@ class ActionReadConfirmation(Action):
         asked = CONFIRMATIONS.get(_last_bot_response(tracker) or "")
         text = tracker.latest_message.get("text") or ""
         answer = answers.yes_no_text(text)
-        if (asked == "stop" and answers.sounds_like_leaving(text)) or \
-                (asked == "restart" and answers.sounds_like_starting_over(text)):
+        if (asked == "stop" and answers.says("leaving", text)) or \
+                (asked == "restart" and answers.says("starting_over", text)):
             answer = YES  # "bye then", "yes start over please"
         if asked and answer == YES:
             if asked == "stop":
@@ -245,7 +245,7 @@ class ActionRecordConsent(Action):
         text = tracker.latest_message.get("text") or ""
         answer = answers.yes_no(intent if intent in ("affirm", "deny") else "", [], None, text)
         if answer not in (YES, NO):
-            if answers.sounds_like_leaving(text):
+            if answers.says("leaving", text):
                 dispatcher.utter_message(response="utter_goodbye")
                 return [SlotSet("next_step", "none")]
             dispatcher.utter_message(response="utter_explain_consent")

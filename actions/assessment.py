@@ -124,11 +124,11 @@ class AnswerFirstValidation(FormValidationAction):
         if intent not in DIGRESSIONS or self.reads_as_answer(slot, tracker) or answers.describes_pattern(text):
             return False
         if intent == "goodbye":
-            return answers.sounds_like_leaving(text)
+            return answers.says("leaving", text)
         if intent == "start_over":
-            return answers.sounds_like_starting_over(text)
+            return answers.says("starting_over", text)
         if intent == "correct":  # "sorry what do you mean?" is no correction
-            return answers.sounds_like_correction(text)
+            return answers.says("correction", text)
         return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
@@ -383,8 +383,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
         # stopped; a status the words give ("i'm not on it any more") is kept as it is.
         text = _text(tracker)
         current = set(tracker.get_slot("medications") or [])
-        still_taken = answers.still_taking(text)
-        stopped = answers.stopped_or_failed(text)
+        still_taken = answers.says("still_taking", text)
+        stopped = answers.says("stopped_or_failed", text)
 
         def as_tried(entity: Dict[str, Any]) -> Dict[str, Any]:
             if entity.get("entity") != "medication" or entity.get("role"):
@@ -603,7 +603,7 @@ class ActionApplyCorrection(Action):
                     updates[slot] = answers.NEITHER if entity.get("role") == "negated" else entity["value"]
         if not updates:
             # a correction with nothing to change asks what to change; "sorry, what?" gets an honest "I didn't follow"
-            dispatcher.utter_message(response="utter_ask_what_to_change" if answers.sounds_like_correction(_text(tracker))
+            dispatcher.utter_message(response="utter_ask_what_to_change" if answers.says("correction", _text(tracker))
                                      else "utter_default")
             return []
         dispatcher.utter_message(text="Thank you, I've updated that.")

@@ -307,21 +307,32 @@ def mentions_age(text: str) -> bool:
     return bool(_AGE_WORDS.search(_clean(text)))
 
 
-_LEAVING = re.compile(r"\b(bye|goodbye|good bye|byee*|cya|see (you|ya)|got to go|gotta go|have to go|need to go|must go|"
-                      r"i'?m off|stop|quit|exit|leave|leaving|later|ttyl|that'?s all|enough|done now|end (this|the) "
-                      r"(chat|conversation))\b")
-_STARTING_OVER = re.compile(r"\b(start (again|over|afresh|from (the )?(beginning|scratch))|restart|begin again|"
-                            r"from the (beginning|start|top)|reset|new (conversation|chat)|clear (everything|it all)|"
-                            r"wipe|do it again|go back to the start)\b")
+# What a message says beyond an answer, read from its words rather than taken from an intent classifier's guess.
+CUES = {
+    # ending the conversation: "bye", "i have to go", "stop"
+    "leaving": re.compile(r"\b(bye|goodbye|good bye|byee*|cya|see (you|ya)|got to go|gotta go|have to go|need to go|"
+                          r"must go|i'?m off|stop|quit|exit|leave|leaving|later|ttyl|that'?s all|enough|done now|"
+                          r"end (this|the) (chat|conversation))\b"),
+    # starting again: "can we start over", "from the beginning"
+    "starting_over": re.compile(r"\b(start (again|over|afresh|from (the )?(beginning|scratch))|restart|begin again|"
+                                r"from the (beginning|start|top)|reset|new (conversation|chat)|clear (everything|it all)|"
+                                r"wipe|do it again|go back to the start)\b"),
+    # a correction, not a confused "sorry what?": "actually it's 3 years", "I meant 8", "not months, years"
+    "correction": re.compile(r"\b(actually|i meant|i mean|meant to say|sorry,? (it'?s|its|i)|correction|change (my|that|"
+                             r"the)|wrong|mistake|not \d|not (a|an|my|months?|years?|weeks?|days?)\b|instead|rather than|"
+                             r"typo|let me correct|should have said|should be)\b"),
+    # a medicine named as tried that is still taken: "it's trileptal now", "still on the lyrica"
+    "still_taking": re.compile(r"\b(now|currently|at the moment|still (on|taking|take|use|using)|these days|nowadays)\b"),
+    # a tried treatment that failed or was stopped: "tramadol, no help", "made me dizzy so i stopped"
+    "stopped_or_failed": re.compile(r"\b(no help|didn'?t help|did nothing|didn'?t work|not work|useless|no good|no use|"
+                                    r"no better|side effects?|made me|stopp?ed|quit|came off|come off|gave up|"
+                                    r"couldn'?t (take|tolerate|cope)|no difference|waste of time)\b"),
+}
 
 
-def sounds_like_leaving(text: str) -> bool:
-    """Words that end a conversation ("bye", "i have to go", "stop"), not merely a classifier's guess."""
-    return bool(_LEAVING.search(_clean(text)))
-
-
-def sounds_like_starting_over(text: str) -> bool:
-    return bool(_STARTING_OVER.search(_clean(text)))
+def says(cue: str, text: str) -> bool:
+    """Whether the words carry this cue (a key of CUES)."""
+    return bool(CUES[cue].search(_clean(text)))
 
 
 _QUESTION_START = re.compile(r"^(what|why|how|when|where|which|who|can|could|would|should|is|are|do|does|will|did|"
@@ -332,29 +343,3 @@ def is_question(text: str) -> bool:
     """A question back ("what is neuropathy?", "why do you need that"), as opposed to an answer in free words."""
     cleaned = _clean(text)
     return text.strip().endswith("?") or bool(_QUESTION_START.match(cleaned))
-
-
-_CORRECTION = re.compile(r"\b(actually|i meant|i mean|meant to say|sorry,? (it'?s|its|i)|correction|change (my|that|the)|"
-                         r"wrong|mistake|not \d|not (a|an|my|months?|years?|weeks?|days?)\b|instead|rather than|typo|"
-                         r"let me correct|should have said|should be)\b")
-
-
-def sounds_like_correction(text: str) -> bool:
-    """"actually it's 3 years", "I meant 8", "not months, years": a correction, not a confused "sorry what?"."""
-    return bool(_CORRECTION.search(_clean(text)))
-
-
-_STILL = re.compile(r"\b(now|currently|at the moment|still (on|taking|take|use|using)|these days|nowadays)\b")
-_STOPPED = re.compile(r"\b(no help|didn'?t help|did nothing|didn'?t work|not work|useless|no good|no use|no better|"
-                      r"side effects?|made me|stopp?ed|quit|came off|come off|gave up|couldn'?t (take|tolerate|cope)|"
-                      r"no difference|waste of time)\b")
-
-
-def still_taking(text: str) -> bool:
-    """"it's trileptal now", "still on the lyrica": a medicine named as tried is still taken."""
-    return bool(_STILL.search(_clean(text)))
-
-
-def stopped_or_failed(text: str) -> bool:
-    """"tramadol, no help", "made me dizzy so i stopped": a tried treatment that failed or was stopped."""
-    return bool(_STOPPED.search(_clean(text)))
