@@ -189,7 +189,7 @@ class ActionReadConfirmation(Action):
                 dispatcher.utter_message(response="utter_restarted")
                 return [Restarted(), *_locale_slots()]
             dispatcher.utter_message(response="utter_handoff")
-            return [ConversationPaused()]
+            return [ConversationPaused(), ActionExecuted("action_listen")]
         return [FollowupAction("action_resume_assessment")]
 
 
@@ -248,8 +248,13 @@ class ActionRecordConsent(Action):
             if answers.says("leaving", text):
                 dispatcher.utter_message(response="utter_goodbye")
                 return [SlotSet("next_step", "none")]
-            dispatcher.utter_message(response="utter_explain_consent")
-            return [SlotSet("next_step", "ask_consent")]
+            asked_before = any(e.get("event") == "action" and e.get("name") == self.name() for e in tracker.events)
+            if not asked_before:
+                dispatcher.utter_message(response="utter_explain_consent")
+                return [SlotSet("next_step", "ask_consent")]
+            # a second unclear answer is taken as "not now" (nothing kept), never asked a third time
+            dispatcher.utter_message(response="utter_consent_unclear")
+            return [SlotSet("consent_given", False), SlotSet("next_step", "none")]
         agreed = answer == YES
         dispatcher.utter_message(response="utter_consent_given" if agreed else "utter_consent_declined")
         if not agreed:
@@ -272,7 +277,9 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(response="utter_handoff")
-        return [ConversationPaused()]
+        # Rasa stops predicting once paused, so it never listens: the listen is recorded here, so that a warning sign
+        # heard while waiting for the person (rasa_runtime handles those) matches the rules like any other message
+        return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
 class ActionListTherapyOptions(Action):

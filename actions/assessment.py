@@ -133,6 +133,10 @@ class AnswerFirstValidation(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
         slot = tracker.get_slot("requested_slot")
+        if not slot:
+            # (re)activation: no question is open, so the message that led here ("no, carry on") answers none;
+            # what is already known stays as it is
+            return []
         # Only a new message is judged: after a digression the form validates nothing and just asks again.
         if slot and slot in tracker.slots_to_validate() and self.is_digression(slot, tracker):
             return [SlotSet(slot, None), ActionExecutionRejected(self.form_name())]

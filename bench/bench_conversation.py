@@ -15,9 +15,10 @@ from servers import ROOT, resident_mb, running_servers
 
 RASA_PORT, ACTION_PORT = 5405, 5455
 CONVERSATIONS = 5
+# The screening (5 items left after the description), the two diabetic-foot warning questions, then the history.
 SCRIPT = ["hello", "yes i agree", "my feet burn and tingle at night, im diabetic and on lyrica", "no", "yes", "no",
-          "not sure", "no", "about 2 years", "7", "yes", "none", "just paracetamol", "physio", "i'm 58", "no", "no",
-          "no", "no", "no", "no", "what are the side effects of pregabalin", "book an appointment please", "thanks, bye"]
+          "not sure", "no", "no", "no", "about 2 years", "7", "yes", "none", "just paracetamol", "physio", "i'm 58",
+          "no", "no", "what are the side effects of pregabalin", "book an appointment please", "thanks, bye"]
 
 
 def say(sender: str, message: str) -> tuple[float, list]:

@@ -52,7 +52,7 @@ def _clean(text: str) -> str:
 def yes_no_text(text: str) -> Optional[str]:
     """yes / no / unknown from the words alone ("ye", "yes i am", "kinda", "not really", "no... but no", "idk")."""
     cleaned = _clean(text)
-    if not cleaned:
+    if not cleaned or says("leaving", cleaned):  # "ok bye" is no yes to the question
         return None
     if _UNSURE.search(cleaned) and not re.match(r"^(yes|yeah|yep|yup|no|nope|nah)\b(?! idea| clue)", cleaned):
         return UNKNOWN
@@ -311,8 +311,8 @@ def mentions_age(text: str) -> bool:
 CUES = {
     # ending the conversation: "bye", "i have to go", "stop"
     "leaving": re.compile(r"\b(bye|goodbye|good bye|byee*|cya|see (you|ya)|got to go|gotta go|have to go|need to go|"
-                          r"must go|i'?m off|stop|quit|exit|leave|leaving|later|ttyl|that'?s all|enough|done now|"
-                          r"end (this|the) (chat|conversation))\b"),
+                          r"must go|i'?m off|stop (here|now|this|the chat|chatting)|quit|exit|i'?m leaving|"
+                          r"leave it there|talk later|ttyl|that'?s enough|done now|end (this|the) (chat|conversation))\b"),
     # starting again: "can we start over", "from the beginning"
     "starting_over": re.compile(r"\b(start (again|over|afresh|from (the )?(beginning|scratch))|restart|begin again|"
                                 r"from the (beginning|start|top)|reset|new (conversation|chat)|clear (everything|it all)|"

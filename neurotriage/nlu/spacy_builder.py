@@ -54,8 +54,15 @@ def entity_patterns(nlp: Language, vocabulary: Dict[str, Dict[str, List[str]]], 
     phrases in exact_only, whose other forms mean something else ("falls" as a history, not "fell asleep")."""
     exact_only = set(exact_only)
     patterns = []
+    taken = {phrase for ids in vocabulary.values() for phrases in ids.values() for phrase in phrases}
     for entity_type, ids in vocabulary.items():
         for canonical_id, phrases in ids.items():
+            # the id itself is how most people write it ("paracetamol", whose name is "Paracetamol (acetaminophen)"),
+            # unless another entry owns those words (the therapy "pregabalin" is the medicine's)
+            own = canonical_id.replace("_", " ")
+            if "|" not in canonical_id and own not in taken:
+                phrases = [*phrases, own]
+                taken.add(own)
             for phrase in phrases:
                 for variant in _variants(phrase):
                     patterns.append({"label": entity_type, "pattern": variant, "id": canonical_id})
