@@ -383,7 +383,7 @@ class Assistant:
         query = urllib.parse.urlencode({"token": self.token})
         try:
             return self._request("GET", f"/conversations/{urllib.parse.quote(sender)}/tracker?{query}") or {}
-        except urllib.error.HTTPError:
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # HTTPError included: nothing to read
             return {}
 
 
