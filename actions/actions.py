@@ -6,7 +6,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, FollowupAction, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
@@ -14,7 +14,7 @@ from actions.assessment import DN4_ITEMS, SCREENING_INSTRUMENT, option_lines, re
 from neurotriage.clinical import answers
 from neurotriage.clinical.escalation import escalate, hold_advice
 from neurotriage.clinical.profile import PatientProfile
-from neurotriage.clinical.screening import answers_from_report
+from neurotriage.clinical.screening import NO, YES, answers_from_report
 from neurotriage.clinical.wording import cite, for_patient
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,40 @@ class ActionResumeAssessment(Action):
         return _continue_assessment(dispatcher, tracker)
 
 
+CONFIRMATIONS = {"utter_confirm_stop": "stop", "utter_confirm_restart": "restart", "utter_confirm_handoff": "handoff"}
+
+
+def _last_bot_response(tracker: Tracker) -> Optional[str]:
+    return next((e.get("metadata", {}).get("utter_action") for e in reversed(tracker.events)
+                 if e.get("event") == "bot"), None)
+
+
+class ActionReadConfirmation(Action):
+    """The answer to "do you want to stop / start again / talk to a person?" when the classifier gave neither yes
+    nor no ("actually no thanks, let's carry on"): read from the words. Anything but a clear yes carries on."""
+
+    def name(self) -> Text:
+        return "action_read_confirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        asked = CONFIRMATIONS.get(_last_bot_response(tracker) or "")
+        text = tracker.latest_message.get("text") or ""
+        answer = answers.yes_no_text(text)
+        if (asked == "stop" and answers.says("leaving", text)) or \
+                (asked == "restart" and answers.says("starting_over", text)):
+            answer = YES  # "bye then", "yes start over please"
+        if asked and answer == YES:
+            if asked == "stop":
+                dispatcher.utter_message(response="utter_goodbye")
+                return []
+            if asked == "restart":
+                dispatcher.utter_message(response="utter_restarted")
+                return [Restarted(), *_locale_slots()]
+            dispatcher.utter_message(response="utter_handoff")
+            return [ConversationPaused()]
+        return [FollowupAction("action_resume_assessment")]
+
+
 class ActionAnswerFaq(Action):
     """Answers a frequently asked question from the knowledge base, with its sources."""
 
@@ -200,13 +234,23 @@ class ActionExplainTherapy(Action):
 
 
 class ActionRecordConsent(Action):
-    """Records the patient's answer to the consent question (affirm -> true, anything else -> false)."""
+    """Records the patient's answer to the consent question, read from their words first ("yse ok", "go on then",
+    "nah"). An answer that is neither yes nor no is never taken as either: the question is explained and asked again."""
 
     def name(self) -> Text:
         return "action_record_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        agreed = tracker.latest_message.get("intent", {}).get("name") == "affirm"
+        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        text = tracker.latest_message.get("text") or ""
+        answer = answers.yes_no(intent if intent in ("affirm", "deny") else "", [], None, text)
+        if answer not in (YES, NO):
+            if answers.says("leaving", text):
+                dispatcher.utter_message(response="utter_goodbye")
+                return [SlotSet("next_step", "none")]
+            dispatcher.utter_message(response="utter_explain_consent")
+            return [SlotSet("next_step", "ask_consent")]
+        agreed = answer == YES
         dispatcher.utter_message(response="utter_consent_given" if agreed else "utter_consent_declined")
         if not agreed:
             return [SlotSet("consent_given", False), SlotSet("next_step", "none")]

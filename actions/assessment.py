@@ -124,9 +124,11 @@ class AnswerFirstValidation(FormValidationAction):
         if intent not in DIGRESSIONS or self.reads_as_answer(slot, tracker) or answers.describes_pattern(text):
             return False
         if intent == "goodbye":
-            return answers.sounds_like_leaving(text)
+            return answers.says("leaving", text)
         if intent == "start_over":
-            return answers.sounds_like_starting_over(text)
+            return answers.says("starting_over", text)
+        if intent == "correct":  # "sorry what do you mean?" is no correction
+            return answers.says("correction", text)
         return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
@@ -251,18 +253,17 @@ class ValidateHistoryForm(AnswerFirstValidation):
         text, intent = _text(tracker), _intent(tracker)
         year, month = _current_year_month()
         readers = {
-            "pain_location": lambda: _has(tracker, "body_part"),
+            "pain_location": lambda: _has(tracker, "body_part") or not answers.is_question(text),
             "pain_duration": lambda: answers.duration_months(text, year, month) is not None,
             "pain_score": lambda: answers.pain_score(text) is not None,
             "age_band": lambda: answers.age_band(text) is not None,
             "pregnancy_status": lambda: answers.pregnancy_answer(text) not in (None, answers.NOT_GIVEN)
             or _has(tracker, "condition"),
-            "other_conditions": lambda: _has(tracker, "condition") or answers.listed_or_none("", text, [], "condition")[0]
-            in (answers.NONE, answers.NOT_GIVEN),
-            "current_medications": lambda: _has(tracker, "medication")
-            or answers.listed_or_none("", text, [], "medication")[0] in (answers.NONE, answers.NOT_GIVEN),
+            # lists are kept in the patient's words ("exercise classes, some help"): anything but a question answers
+            "other_conditions": lambda: _has(tracker, "condition") or not answers.is_question(text),
+            "current_medications": lambda: _has(tracker, "medication") or not answers.is_question(text),
             "treatments_tried": lambda: _has(tracker, "therapy") or _has(tracker, "medication")
-            or answers.listed_or_none("", text, [], "therapy")[0] in (answers.NONE, answers.NOT_GIVEN),
+            or not answers.is_question(text),
         }
         reader = readers.get(slot, lambda: answers.yes_no("", [], None, text) is not None)
         return bool(reader()) or answers.declined(intent, text)
@@ -332,8 +333,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
                     **_report_updates(tracker)}
         if answers.declined(_intent(tracker), text):
             return {"pain_duration": answers.NOT_GIVEN, "answer_retries": 0}
-        hint = ("Thank you, so it comes and goes. How long ago did it first start? For example: 3 weeks, "
-                "6 months, 2 years, or 'not sure'.") if answers.describes_pattern(text) else None
+        hint = ("Thank you, so it comes and goes. What I need here is roughly how long ago it first started, for "
+                "example: 3 weeks, 6 months, 2 years, or 'not sure'.") if answers.describes_pattern(text) else None
         return {**_failed_answer("pain_duration", dispatcher, tracker, hint), **_report_updates(tracker)}
 
     def validate_pain_score(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
@@ -345,8 +346,8 @@ class ValidateHistoryForm(AnswerFirstValidation):
             return {"pain_score": answers.NOT_GIVEN, "answer_retries": 0}
         hint = None
         if answers.duration_months(text, *_current_year_month()) is not None:
-            hint = ("That sounds like how long you've had it, thank you. How strong is the pain, as a number from 0 "
-                    "(none) to 10 (the worst you can imagine)?")
+            hint = ("That sounds like how long you've had it, thank you. For this question I need how strong the "
+                    "pain is, as a number from 0 (none) to 10 (the worst you can imagine).")
         return _failed_answer("pain_score", dispatcher, tracker, hint)
 
     def validate_daily_impact(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
@@ -377,14 +378,24 @@ class ValidateHistoryForm(AnswerFirstValidation):
         return result
 
     def validate_treatments_tried(self, value: Any, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
-        # a medicine named here was tried for this pain: history, not a current medicine, unless the patient said
-        # they still take it (then it was already given to the medicines question)
-        tried = [{**e, "role": e.get("role") or "past"} if e.get("entity") == "medication" else e
-                 for e in _entities(tracker)]
-        named = [e["value"] for e in tried if e.get("entity") in ("therapy", "medication") and e.get("role") != "negated"]
-        answer = ", ".join(dict.fromkeys(named)) or answers.listed_or_none(_intent(tracker), _text(tracker), [], "therapy")[0]
+        # A medicine named here was tried for this pain: history, not a current medicine. One the patient still takes
+        # (given to the medicines question, or "it's trileptal now") stays current unless they say it failed or
+        # stopped; a status the words give ("i'm not on it any more") is kept as it is.
+        text = _text(tracker)
         current = set(tracker.get_slot("medications") or [])
-        tried = [e for e in tried if not (e.get("entity") == "medication" and e["value"] in current)]
+        still_taken = answers.says("still_taking", text)
+        stopped = answers.says("stopped_or_failed", text)
+
+        def as_tried(entity: Dict[str, Any]) -> Dict[str, Any]:
+            if entity.get("entity") != "medication" or entity.get("role"):
+                return entity
+            if still_taken or (entity["value"] in current and not stopped):
+                return entity
+            return {**entity, "role": "past"}
+
+        tried = [as_tried(e) for e in _entities(tracker)]
+        named = [e["value"] for e in tried if e.get("entity") in ("therapy", "medication") and e.get("role") != "negated"]
+        answer = ", ".join(dict.fromkeys(named)) or answers.listed_or_none(_intent(tracker), text, [], "therapy")[0]
         return {"treatments_tried": answer or answers.NOT_GIVEN, "answer_retries": 0,
                 **report_slot_updates(tracker, tried)}
 
@@ -591,7 +602,9 @@ class ActionApplyCorrection(Action):
                 elif entity["value"] in conditions:
                     updates[slot] = answers.NEITHER if entity.get("role") == "negated" else entity["value"]
         if not updates:
-            dispatcher.utter_message(response="utter_ask_what_to_change")
+            # a correction with nothing to change asks what to change; "sorry, what?" gets an honest "I didn't follow"
+            dispatcher.utter_message(response="utter_ask_what_to_change" if answers.says("correction", _text(tracker))
+                                     else "utter_default")
             return []
         dispatcher.utter_message(text="Thank you, I've updated that.")
         events: List[Dict] = [SlotSet(name, value) for name, value in updates.items()]

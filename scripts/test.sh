@@ -86,6 +86,10 @@ if [ -f ../shared/realtext/evaluate.py ]; then
     python ../shared/realtext/evaluate.py --url "http://127.0.0.1:$RASA_PORT" --token="$RASA_API_TOKEN" | tee results/realtext.txt \
         || failed+=("real patient text")
 fi
+# Simulated patients typed as people type (tests/conversations): completed, loops, messages to a result, fact recall
+# and wrong facts, written to results/conversations.json. Reported, not gated yet (the gates are in its README).
+stage "simulated patients" python tests/conversations/simulate.py --url "http://127.0.0.1:$RASA_PORT" --token="$RASA_API_TOKEN" \
+    --jobs 2 --out results/conversations.json
 stage "story tests" python -m neurotriage.rasa_runtime test core --model "$MODEL_PATH" --stories tests/test_stories.yml --endpoints "$GENERATED_CONFIG_DIR/endpoints.yml" \
     --e2e --fail-on-prediction-errors --out results/story-tests --quiet
 

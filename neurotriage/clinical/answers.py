@@ -33,6 +33,8 @@ YES_WORDS = {"yes", "yeah", "yea", "ye", "yep", "yup", "y", "yess", "yees", "yas
              "constantly", "probably", "totally", "please", "it", "does", "do", "i", "am", "go", "on"}
 NO_WORDS = {"no", "nope", "nah", "na", "n", "never", "nothing", "none", "negative", "nay", "noo", "nooo", "nop",
             "thanks", "thank", "you", "not", "at", "all"}
+_YES_PHRASES = re.compile(r"^(no problem|no worries|no bother|of course|go on|go ahead|fine|that'?s fine|alright|"
+                          r"all right|ok+|okay|okey|k|kk|yse|ys|yeh|yh|yeh|yas|sure thing|please do|agreed|i agree)\b")
 _NO_START = re.compile(r"^(no+|nope|nah|na|n|never|not really|not at all|not particularly|not exactly|not much|not that i know of|not as far as i know|"
                        r"none|negative|i don'?t think so|don'?t think so|i dont think so)\b")
 _YES_START = re.compile(r"^(y+e+[sp]*|yeah|yea|ya|yup|yep|aye|sure|definitely|absolutely|of course|i (do|am|have|did)|"
@@ -54,6 +56,8 @@ def yes_no_text(text: str) -> Optional[str]:
         return None
     if _UNSURE.search(cleaned) and not re.match(r"^(yes|yeah|yep|yup|no|nope|nah)\b(?! idea| clue)", cleaned):
         return UNKNOWN
+    if _YES_PHRASES.match(cleaned):
+        return YES
     if _NO_START.match(cleaned):
         return NO
     if _YES_START.match(cleaned):
@@ -93,6 +97,8 @@ def pain_scores(text: str) -> List[float]:
     unit ("4 months", "300mg") are not scores, and nor are ages or years."""
     lowered = _clean(text).replace("out of ten", "/10").replace("out of 10", "/10")
     lowered = re.sub(r"/\s*10\b", "", lowered)
+    # "two and a half years" is a duration: its number is no score
+    lowered = _DURATION.sub(lambda m: " " * len(m.group(0)), lowered)
     found: List[Tuple[int, float]] = []
     for match in _SCORE_NUMBER.finditer(lowered):
         found.append((match.start(), float(match.group(1))))
@@ -132,7 +138,10 @@ def duration_months(text: str, current_year: int, current_month: int = 0) -> Opt
         amount = float(amount_text) if amount_text[0].isdigit() else WORD_NUMBERS.get(amount_text.strip(), 1)
         if "and a half" in match.group(0) or lowered[match.end():].startswith(" and a half"):
             amount += 0.5
-        return round(amount * _UNIT_MONTHS[unit], 2)
+        months = amount * _UNIT_MONTHS[unit]
+        if re.search(r"\b(over|more than|longer than|at least|just over)\s*$", lowered[:match.start()]):
+            months += 1  # "over a year" is more than a year
+        return round(months, 2)
     year = re.search(r"\b(19[5-9]\d|20[0-4]\d)\b", lowered)
     if year:
         return max(0.0, (current_year - int(year.group(1))) * 12.0)
@@ -298,18 +307,39 @@ def mentions_age(text: str) -> bool:
     return bool(_AGE_WORDS.search(_clean(text)))
 
 
-_LEAVING = re.compile(r"\b(bye|goodbye|good bye|byee*|cya|see (you|ya)|got to go|gotta go|have to go|need to go|must go|"
-                      r"i'?m off|stop|quit|exit|leave|leaving|later|ttyl|that'?s all|enough|done now|end (this|the) "
-                      r"(chat|conversation))\b")
-_STARTING_OVER = re.compile(r"\b(start (again|over|afresh|from (the )?(beginning|scratch))|restart|begin again|"
-                            r"from the (beginning|start|top)|reset|new (conversation|chat)|clear (everything|it all)|"
-                            r"wipe|do it again|go back to the start)\b")
+# What a message says beyond an answer, read from its words rather than taken from an intent classifier's guess.
+CUES = {
+    # ending the conversation: "bye", "i have to go", "stop"
+    "leaving": re.compile(r"\b(bye|goodbye|good bye|byee*|cya|see (you|ya)|got to go|gotta go|have to go|need to go|"
+                          r"must go|i'?m off|stop|quit|exit|leave|leaving|later|ttyl|that'?s all|enough|done now|"
+                          r"end (this|the) (chat|conversation))\b"),
+    # starting again: "can we start over", "from the beginning"
+    "starting_over": re.compile(r"\b(start (again|over|afresh|from (the )?(beginning|scratch))|restart|begin again|"
+                                r"from the (beginning|start|top)|reset|new (conversation|chat)|clear (everything|it all)|"
+                                r"wipe|do it again|go back to the start)\b"),
+    # a correction, not a confused "sorry what?": "actually it's 3 years", "I meant 8", "not months, years"
+    "correction": re.compile(r"\b(actually|i meant|i mean|meant to say|sorry,? (it'?s|its|i)|correction|change (my|that|"
+                             r"the)|wrong|mistake|not \d|not (a|an|my|months?|years?|weeks?|days?)\b|instead|rather than|"
+                             r"typo|let me correct|should have said|should be)\b"),
+    # a medicine named as tried that is still taken: "it's trileptal now", "still on the lyrica"
+    "still_taking": re.compile(r"\b(now|currently|at the moment|still (on|taking|take|use|using)|these days|nowadays)\b"),
+    # a tried treatment that failed or was stopped: "tramadol, no help", "made me dizzy so i stopped"
+    "stopped_or_failed": re.compile(r"\b(no help|didn'?t help|did nothing|didn'?t work|not work|useless|no good|no use|"
+                                    r"no better|side effects?|made me|stopp?ed|quit|came off|come off|gave up|"
+                                    r"couldn'?t (take|tolerate|cope)|no difference|waste of time)\b"),
+}
 
 
-def sounds_like_leaving(text: str) -> bool:
-    """Words that end a conversation ("bye", "i have to go", "stop"), not merely a classifier's guess."""
-    return bool(_LEAVING.search(_clean(text)))
+def says(cue: str, text: str) -> bool:
+    """Whether the words carry this cue (a key of CUES)."""
+    return bool(CUES[cue].search(_clean(text)))
 
 
-def sounds_like_starting_over(text: str) -> bool:
-    return bool(_STARTING_OVER.search(_clean(text)))
+_QUESTION_START = re.compile(r"^(what|why|how|when|where|which|who|can|could|would|should|is|are|do|does|will|did|"
+                             r"isn'?t|aren'?t|won'?t)\b")
+
+
+def is_question(text: str) -> bool:
+    """A question back ("what is neuropathy?", "why do you need that"), as opposed to an answer in free words."""
+    cleaned = _clean(text)
+    return text.strip().endswith("?") or bool(_QUESTION_START.match(cleaned))

@@ -35,6 +35,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from neurotriage.nlu.context import MentionContext, default_context
 from neurotriage.nlu.extraction import RED_FLAG_ENTITY, clean_text, lexicon_entities, mark_roles
 from neurotriage.nlu.lexicon import COMBINATION_SEPARATOR, Lexicon, Word, find_red_flags, warning_topics
@@ -43,6 +45,9 @@ from neurotriage.nlu.spacy_builder import DEFAULT_OUTPUT, LEXICON_FILE
 logger = logging.getLogger(__name__)
 
 RED_FLAG_INTENT = "report_red_flag"
+# Words every pain description uses: no warning topic by themselves ("really bad pain in my back").
+GENERIC_PAIN_WORDS = {"pain", "pains", "painful", "hurt", "hurts", "hurting", "ache", "aches", "aching", "sore", "bad",
+                      "really", "feel", "feels", "feeling", "like", "worse", "right", "left", "side", "lift", "get"}
 POSSIBLE_RED_FLAG = "possible_red_flag"  # knowledge/red_flags.yml: the safety-net advice when no flag is named
 DEFAULT_LEXICON = str(DEFAULT_OUTPUT / LEXICON_FILE)
 # DIET's own red-flag spans count only when it is sure; the trigger detector is the primary net.
@@ -223,7 +228,7 @@ class RedFlagDetector(_LexiconComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**_LexiconComponent.get_default_config(), "safety_net_confidence": 0.6}
+        return {**_LexiconComponent.get_default_config(), "safety_net_confidence": 0.8}
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -242,19 +247,39 @@ class RedFlagDetector(_LexiconComponent):
             intent = message.get(INTENT) or {}
             if not known and intent.get("name") == RED_FLAG_INTENT and \
                     (intent.get("confidence") or 0) >= self._config["safety_net_confidence"] and \
-                    not self.denies_warning_topics(words, text):
+                    self.affirms_warning_topic(words, text):
                 entities.append(self._entity(POSSIBLE_RED_FLAG, 0, len(text)))
                 known.add(POSSIBLE_RED_FLAG)
             if len(entities) != len(message.get(ENTITIES, [])) or known:
                 message.set(ENTITIES, entities, add_to_output=True)
             if known:
                 self._set_red_flag_intent(message)
+            elif intent.get("name") == RED_FLAG_INTENT:
+                # the classifier's guess without a sign named: the intent that routes to escalation is kept for
+                # messages that carry one, so an answer ("sciatica down my right leg") is never taken for one
+                self._drop_red_flag_intent(message)
         return messages
 
-    def denies_warning_topics(self, words: List[Word], text: str) -> bool:
-        """The message denies every warning topic it names ("no chest pain at all"); naming none, it denies every
-        content word it has ("no problems with my eyesight")."""
-        return self.mention_context.denies_all(words, warning_topics(words, self.lexicon.red_flag_triggers) or None, text)
+    @staticmethod
+    def _drop_red_flag_intent(message: Message) -> None:
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != RED_FLAG_INTENT]
+        has_clinical = any(e.get(ENTITY_ATTRIBUTE_TYPE) in ("symptom", "condition", "medication", "body_part")
+                           for e in message.get(ENTITIES, []))
+        best = {"name": "describe_pain", "confidence": 1.0} if has_clinical or not ranking else ranking[0]
+        message.set(INTENT, best, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [best] + [r for r in ranking if r.get("name") != best["name"]],
+                    add_to_output=True)
+
+    def affirms_warning_topic(self, words: List[Word], text: str) -> bool:
+        """The safety net needs a warning topic the message affirms ("my vision went black", "is this an emergency"):
+        a word of a warning sign's triggers that is not ordinary vocabulary of the report (a body part, symptom,
+        condition or medicine: "just the shingles", "my legs ache after gardening"), and that is not denied ("my
+        breathing is fine"). The classifier alone is no reason to escalate."""
+        topics = [(start, end) for start, end in warning_topics(words, self.lexicon.red_flag_triggers)
+                  if not self.lexicon.lookup(text[start:end]) and any(
+                      w.lower.isalpha() and w.lower not in STOP_WORDS and w.lower not in GENERIC_PAIN_WORDS
+                      and not self.lexicon.lookup(w.lower) for w in words if w.start >= start and w.end <= end)]
+        return bool(topics) and not self.mention_context.denies_all(words, topics, text)
 
     def _entity(self, flag_id: str, start: int, end: int) -> Dict[str, Any]:
         return {ENTITY_ATTRIBUTE_TYPE: RED_FLAG_ENTITY, ENTITY_ATTRIBUTE_VALUE: flag_id, ENTITY_ATTRIBUTE_START: start,

@@ -149,3 +149,34 @@ def test_the_action_server_registers_every_validator_and_not_the_base_class():
     executor.register_package("actions")
     assert {"validate_screening_form", "validate_history_form", "action_ask_warning_answer",
             "action_hold_advice", "action_resume_assessment"} <= set(executor.actions)
+
+
+@pytest.mark.parametrize("text, value, role, current", [
+    ("tramadol, no help", "tramadol", "past", ["tramadol"]),      # failed: history even if given as current before
+    ("pregabalin, it helps a bit", "pregabalin", None, ["pregabalin"]),  # still taken
+    ("it's trileptal now", "oxcarbazepine", None, []),             # now: current
+    ("ibuprofen", "ibuprofen", "past", []),                        # tried: history
+])
+def test_a_medicine_named_as_tried_keeps_the_status_the_words_give(text, value, role, current):
+    start = text.index(text.split()[0] if value != "oxcarbazepine" else "trileptal")
+    entities = [{"entity": "medication", "value": value, "start": start, "end": start + 5}]
+    _, events = turn(ValidateHistoryForm(), text, "inform", "treatments_tried", entities, slots={"medications": current})
+    slots = slot_events(events)
+    now = slots.get("medications", current)
+    history = [m["id"] for m in slots.get("medications_past", [])]
+    assert (value in now) == (role is None) and (value in history) == (role == "past")
+
+
+@pytest.mark.parametrize("asked, text, expected", [
+    ("utter_confirm_handoff", "actually no thanks, it's fine, let's just carry on", "followup"),
+    ("utter_confirm_handoff", "yeah go on then", "pause"),
+    ("utter_confirm_stop", "ok bye then", None),
+    ("utter_confirm_stop", "hmm what do you mean", "followup"),
+    ("utter_confirm_restart", "yes start over please", "restart"),
+])
+def test_a_confirmation_in_other_words_is_read_from_the_words(asked, text, expected):
+    from actions.actions import ActionReadConfirmation
+    events = [{"event": "bot", "text": "?", "metadata": {"utter_action": asked}}, {"event": "user", "text": text}]
+    messages, result = run(ActionReadConfirmation(), tracker(text, "correct", events=events))
+    kinds = [e["event"] for e in result]
+    assert (kinds[0] if kinds else None) == expected

@@ -129,7 +129,8 @@ def test_correction_changes_the_pain_score(patient):
 
 def test_handoff_pauses_the_bot(patient):
     patient.say("hi")
-    text = patient.text("can i talk to a real person please")
+    assert "pass this conversation to the clinic team" in patient.text("can i talk to a real person please")
+    text = patient.text("yes please")
     assert "member of the clinic team" in text
     assert patient.tracker()["paused"] is True
     assert patient.say("hello?") == []

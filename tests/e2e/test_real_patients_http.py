@@ -95,6 +95,7 @@ def test_emergency_advice_holds_under_pushback(patient, pushback):
 def test_a_warning_sign_while_waiting_for_a_person_is_not_met_with_silence(patient):
     patient.say("hi")
     patient.text("can i talk to a real person please")
+    patient.text("yes please")
     assert patient.tracker()["paused"] is True
     assert "999" in patient.text("my face has dropped on one side and my speech is slurred")
     assert patient.slot("triage_level") == "emergency"
@@ -107,3 +108,11 @@ def test_no_thanks_to_a_person_goes_back_and_nothing_repeats_three_times(patient
         said.append(patient.text(message))
     assert not any(a == b == c for a, b, c in zip(said, said[1:], said[2:])), said
     assert patient.tracker()["paused"] is False
+
+
+def test_no_thanks_to_a_person_returns_to_the_same_question(patient):
+    start(patient, "my feet burn")
+    asked = patient.text("no")
+    assert "clinic team" in patient.text("can i talk to someone real")
+    again = patient.text("no thanks, lets carry on")
+    assert asked.splitlines()[-1] in again and patient.tracker()["paused"] is False

@@ -56,6 +56,10 @@ def test_a_mention_with_no_cue_loses_any_role_it_came_with():
     ("my breathing is fine", []),  # a confident report_red_flag intent, yet every topic is denied
     ("no problems with my eyesight", []),
     ("something is wrong with my breathing", ["possible_red_flag"]),  # the safety net, topic affirmed
+    # a confident classifier alone never escalates: report vocabulary is no warning topic
+    ("just the shingles.", []),
+    ("myeloma, and my kidneys are not great because of it", []),
+    ("my legs ache after gardening", []),
 ])
 def test_red_flags_and_the_safety_net(text, expected):
     [done] = component(RedFlagDetector).process([message(text, intent="report_red_flag")])
@@ -67,3 +71,11 @@ def test_a_denied_red_flag_from_the_classifier_is_dropped():
     diet = {**entity(text, "chest pain", "red_flag", value="chest_pain"), "extractor": "DIETClassifier"}
     [done] = component(RedFlagDetector).process([message(text, [diet], intent="report_red_flag")])
     assert done.get(ENTITIES) == []
+
+
+@pytest.mark.parametrize("text", ["sciatica down my right leg.", "a dull ache in my right shoulder when i lift my arm",
+                                  "really bad pain in the middle of my back, shooting round to my side"])
+def test_the_classifiers_guess_alone_is_no_warning_sign_and_the_intent_follows(text):
+    [done] = component(RedFlagDetector).process([message(text, intent="report_red_flag")])
+    assert not [e for e in done.get(ENTITIES) if e["entity"] == "red_flag"]
+    assert done.get("intent")["name"] != "report_red_flag"
