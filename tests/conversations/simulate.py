@@ -66,6 +66,10 @@ BANK = {
     "typo": {"yes": ["yse", "yeh", "yes", "yep"], "no": ["no", "nop", "noo"], "unsure": ["not sur", "dunno", "not sure"],
              "none": ["non", "none", "nothin"], "consent": ["yes", "ok", "yse ok"]},
 }
+# Questions whose plain answer can be said from the profile alone, when the patient's own words were not understood.
+PLAIN_AGAIN = {"pain_location", "pain_duration", "pain_score", "daily_impact", "age_band", "pregnancy_status",
+               "kidney_problems", "liver_problems", "heart_problems", "implanted_device", "blood_thinners",
+               "current_medications"}
 LOCATION_WORDS = {"feet": "feet", "toes": "toes", "legs": "legs", "knees": "knees", "thighs": "thigh",
                   "buttocks": "bum", "hips": "hip", "lower_back": "lower back", "back": "back", "neck": "neck",
                   "shoulders": "shoulder", "arms": "arm", "elbows": "elbow", "hands": "hands", "fingers": "fingers",
@@ -182,6 +186,12 @@ def _months_band(months: Optional[float]) -> Optional[str]:
     return "under 3 months" if months < 3 else "3 to 12 months" if months <= 12 else "over a year"
 
 
+def _same_duration(recorded: Optional[float], true: float) -> bool:
+    if recorded is None:
+        return False
+    return _months_band(recorded) == _months_band(true) or abs(recorded - true) <= 0.25 * true
+
+
 def _age_band(age: Optional[int]) -> Optional[str]:
     if age is None:
         return None
@@ -266,7 +276,15 @@ class Speaker:
         name = key.split(":", 1)[-1]
         own = self.patient.say.get(name)
         if own:
-            return self._pick(key, [own] if isinstance(own, str) else list(own))
+            options = [own] if isinstance(own, str) else list(own)
+            if self.asked[key] > len(options) and len(options) == 1:
+                # asked again: a plain answer like the bot's examples where the profile gives one, else repeated
+                plain = self._from_profile(key, name) if name in PLAIN_AGAIN or key.startswith(("screen:", "warn:")) \
+                    else None
+                if plain and plain[0] != options[0]:
+                    return self._pick(key + ":plain", plain)
+                return "like I said, " + options[0]
+            return self._pick(key, options)
         generated = self._from_profile(key, name)
         return self._pick(key, generated) if generated else None
 
@@ -281,7 +299,10 @@ class Speaker:
         if key == "consent":
             return self.bank("consent")
         if key.startswith("warn:"):  # a warning-sign question: yes only for the patient's own warning signs
-            return self.bank("yes" if name in (profile.get("red_flags") or []) else "no")
+            own_flags = [a for flag in profile.get("red_flags") or [] for a in _alts(flag)]
+            return self.bank("yes" if name in own_flags else "no")
+        if name == "what_to_change":  # "what would you like to change?" when nothing was meant to change
+            return ["nothing, sorry, I didn't want to change anything"]
         if key.startswith("screen:"):
             symptoms = profile.get("symptoms") or {}
             for status in ("present", "absent", "unsure"):
@@ -362,7 +383,7 @@ class Assistant:
         query = urllib.parse.urlencode({"token": self.token})
         try:
             return self._request("GET", f"/conversations/{urllib.parse.quote(sender)}/tracker?{query}") or {}
-        except urllib.error.HTTPError:
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # HTTPError included: nothing to read
             return {}
 
 
@@ -507,6 +528,13 @@ class Simulation:
             for extra in messages[:-1]:
                 self._exchange(extra, f"event at {event['at']}")
             return messages[-1], f"event at {event['at']}"
+        if question.startswith("warn:"):
+            flag = next((e for e in self.events if e.get("flag") and not e.get("done") and e.get("say")), None)
+            own = [a for f in self.patient.red_flags for a in _alts(f)]
+            if flag and question.split(":", 1)[1] in own:  # asked about their own warning sign: they tell it now
+                flag["done"] = True
+                self.flag_sent_at = self.conv.sent + 1
+                return flag["say"] if isinstance(flag["say"], str) else flag["say"][-1], "warning sign"
         wrong = self._wrong_first_answer(question)
         if wrong:
             return wrong, f"mistaken answer to {question}"
@@ -557,11 +585,12 @@ class Simulation:
     def _finished(self, keys: List[Optional[str]]) -> bool:
         conv = self.conv
         escalation_said = any(k and k.startswith("escalation:") for k in keys)
-        if self.patient.red_flags and self.flag_sent_at is not None and conv.sent >= self.flag_sent_at:
+        flag_said = self.flag_sent_at is not None and conv.sent >= self.flag_sent_at
+        if self.patient.red_flags and (flag_said or escalation_said):
             if (escalation_said or conv.sent - self.flag_sent_at <= 2) and self._escalated():
                 right_level = conv.slots.get("triage_level") in self.patient.levels
                 conv.outcome = "escalated" if right_level else "escalated at the wrong level"
-                conv.escalated_after = conv.sent - self.flag_sent_at
+                conv.escalated_after = conv.sent - self.flag_sent_at if flag_said else 0
                 conv.messages_to_result = conv.sent
                 self._pushback()
                 return True
@@ -733,8 +762,9 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
             if m.get("id"):
                 expect(f"medicine {m['id']}", any(a in record.medications for a in _alts(m["id"])))
             else:
-                word = str(m.get("said")).lower()
-                expect(f"unrecognised medicine '{word}'", any(word in u or u in word for u in record.unrecognised))
+                word = str(m.get("said")).lower()  # or known by now: the vocabulary grows
+                expect(f"unrecognised medicine '{word}'", any(word in u or u in word for u in record.unrecognised)
+                       or word.replace(" ", "_") in record.medications)
         blood_thinner = profile.get("blood_thinner")
         if isinstance(blood_thinner, str) and blood_thinner != "unsure":
             expect(f"blood thinner {blood_thinner}", any(a in record.medications for a in _alts(blood_thinner)))
@@ -743,7 +773,7 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
         for place in pain.get("locations") or []:
             expect(f"place {place}", any(a in record.locations for a in _alts(place)))
         if pain.get("months") is not None:
-            expect(f"duration {_months_band(pain['months'])}", _months_band(record.months) == _months_band(pain["months"]))
+            expect(f"duration {_months_band(pain['months'])}", _same_duration(record.months, pain["months"]))
         if pain.get("score") is not None:
             scores = pain["score"] if isinstance(pain["score"], list) else [pain["score"]]
             expect(f"score {'/'.join(map(str, scores))}", record.score in scores)
@@ -786,7 +816,7 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
         if place in record.locations:
             wrong.append(f"place {place} listed, but the patient corrected it")
     if pain.get("months") is not None and record.months is not None \
-            and _months_band(record.months) != _months_band(pain["months"]):
+            and not _same_duration(record.months, pain["months"]):
         wrong.append(f"duration {record.months:g} months ({_months_band(record.months)}), "
                      f"but {pain['months']:g} months ({_months_band(pain['months'])})")
     if pain.get("score") is not None and record.score is not None:
