@@ -145,7 +145,8 @@ class ActionResumeAssessment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         consent = tracker.get_slot("consent_given")
-        if consent is None:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if consent is None or (consent is False and intent == "affirm"):  # a yes after "not now": ask again
             return [SlotSet("next_step", "ask_consent")]
         if consent is False:
             dispatcher.utter_message(response="utter_general_information_only")

@@ -118,7 +118,8 @@ def test_a_correction_changes_only_that_fact_and_recomputes_a_finished_assessmen
 @pytest.mark.parametrize("slots, step", [
     ({"consent_given": None}, "ask_consent"), ({"consent_given": True}, "describe"),
     ({"consent_given": True, "pain_described": True}, "screening"),
-    ({"consent_given": True, "pain_described": True, "assessment_complete": True}, "none")])
+    ({"consent_given": True, "pain_described": True, "assessment_complete": True}, "none"),
+    ({"consent_given": False}, "none")])
 def test_carrying_on_goes_back_to_where_the_conversation_was(slots, step):
     _, events = run(ActionResumeAssessment(), tracker("no", "deny", slots=slots))
     assert slot_events(events)["next_step"] == step
@@ -180,3 +181,8 @@ def test_a_confirmation_in_other_words_is_read_from_the_words(asked, text, expec
     messages, result = run(ActionReadConfirmation(), tracker(text, "correct", events=events))
     kinds = [e["event"] for e in result]
     assert (kinds[0] if kinds else None) == expected
+
+
+def test_a_yes_after_declining_asks_for_consent_again():
+    _, events = run(ActionResumeAssessment(), tracker("yes please", "affirm", slots={"consent_given": False}))
+    assert slot_events(events)["next_step"] == "ask_consent"
