@@ -659,6 +659,7 @@ class Record:
     symptoms_present: List[str]
     symptoms_absent: List[str]
     conditions: List[str]
+    condition_history: List[str]  # had before (an operation, shingles last year): still the patient's history
     medications: List[str]
     medication_history: List[str]
     unrecognised: List[str]
@@ -706,6 +707,7 @@ def build_record(summary: Optional[Dict[str, Any]], slots: Dict[str, Any]) -> Re
         symptoms_present=_ids(pick(symptoms.get("present"), "symptoms_present")),
         symptoms_absent=_ids(pick(symptoms.get("absent"), "symptoms_absent")),
         conditions=_ids(pick(s.get("conditions"), "conditions")),
+        condition_history=_ids(pick(s.get("condition_history"), "condition_history", "conditions_past")),
         medications=_ids(pick(s.get("medications"), "medications")),
         medication_history=_ids(pick(s.get("medication_history"), "medication_history", "medications_past",
                                      "medications_stopped")),
@@ -754,7 +756,7 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
         for s in symptoms.get("absent") or []:
             expect(f"no {s}", any(a in record.symptoms_absent for a in _alts(s)))
         for c in profile.get("conditions") or []:
-            expect(f"condition {c}", any(a in record.conditions for a in _alts(c)))
+            expect(f"condition {c}", any(a in record.conditions + record.condition_history for a in _alts(c)))
         for organ, alternatives in ORGAN_CONDITIONS.items():
             if profile.get(organ) is True:
                 expect(f"{organ} problem", any(a in record.conditions for a in alternatives))

@@ -103,3 +103,10 @@ def test_a_warning_sign_after_the_result_is_judged_on_the_level_it_raised():
     slots = {"triage_level": "emergency", "red_flags": ["suicidal_ideation"]}
     found, missed, wrong = simulate.check_facts(patient, simulate.build_record(summary, slots))
     assert not missed and not wrong
+
+
+def test_a_condition_kept_as_history_counts_as_kept():
+    patient = _patient({"conditions": ["surgery"], "triage": ["consultation"]})
+    summary = {"triage_level": "consultation", "conditions": [], "condition_history": ["surgery"]}
+    found, missed, wrong = simulate.check_facts(patient, simulate.build_record(summary, {}))
+    assert "condition surgery" in found and not wrong
