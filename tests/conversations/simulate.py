@@ -659,6 +659,7 @@ class Record:
     symptoms_present: List[str]
     symptoms_absent: List[str]
     conditions: List[str]
+    condition_history: List[str]  # had before (an operation, shingles last year): still the patient's history
     medications: List[str]
     medication_history: List[str]
     unrecognised: List[str]
@@ -666,6 +667,7 @@ class Record:
     months: Optional[float]
     score: Optional[int]
     level: Optional[str]
+    tracker_level: Optional[str]  # the level now: a warning sign after the result raises it above the summary's
     red_flags: List[str]
     age_band: Optional[str]
     source: str
@@ -705,6 +707,7 @@ def build_record(summary: Optional[Dict[str, Any]], slots: Dict[str, Any]) -> Re
         symptoms_present=_ids(pick(symptoms.get("present"), "symptoms_present")),
         symptoms_absent=_ids(pick(symptoms.get("absent"), "symptoms_absent")),
         conditions=_ids(pick(s.get("conditions"), "conditions")),
+        condition_history=_ids(pick(s.get("condition_history"), "condition_history", "conditions_past")),
         medications=_ids(pick(s.get("medications"), "medications")),
         medication_history=_ids(pick(s.get("medication_history"), "medication_history", "medications_past",
                                      "medications_stopped")),
@@ -713,8 +716,8 @@ def build_record(summary: Optional[Dict[str, Any]], slots: Dict[str, Any]) -> Re
         locations=_ids(pick(pain.get("locations"), "pain_locations")),
         months=float(months) if isinstance(months, (int, float)) else None,
         score=int(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None,
-        level=s.get("triage_level") or slots.get("triage_level"),
-        red_flags=_ids(pick(s.get("red_flags"), "red_flags")),
+        level=s.get("triage_level") or slots.get("triage_level"), tracker_level=slots.get("triage_level"),
+        red_flags=list(dict.fromkeys(_ids(s.get("red_flags")) + _ids(slots.get("red_flags")))),
         age_band=age if isinstance(age, str) else None,
         source="summary" if summary else "tracker")
 
@@ -731,12 +734,14 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
 
     levels = patient.levels
     if patient.red_flags:
+        flags = set(record.red_flags)
         for flag in patient.red_flags:
-            expect(f"red flag {flag}", any(a in record.red_flags for a in _alts(flag)))
-        if record.level:
-            expect(f"level in {levels}", record.level in levels)
-            if record.level not in levels:
-                wrong.append(f"triage level {record.level}, expected one of {levels}")
+            expect(f"red flag {flag}", any(a in flags for a in _alts(flag)))
+        level = record.tracker_level or record.level
+        if level:
+            expect(f"level in {levels}", level in levels)
+            if level not in levels:
+                wrong.append(f"triage level {level}, expected one of {levels}")
         else:
             missed.append(f"level in {levels}")
         return found, missed, wrong
@@ -751,7 +756,7 @@ def check_facts(patient: Patient, record: Record) -> Tuple[List[str], List[str],
         for s in symptoms.get("absent") or []:
             expect(f"no {s}", any(a in record.symptoms_absent for a in _alts(s)))
         for c in profile.get("conditions") or []:
-            expect(f"condition {c}", any(a in record.conditions for a in _alts(c)))
+            expect(f"condition {c}", any(a in record.conditions + record.condition_history for a in _alts(c)))
         for organ, alternatives in ORGAN_CONDITIONS.items():
             if profile.get(organ) is True:
                 expect(f"{organ} problem", any(a in record.conditions for a in alternatives))

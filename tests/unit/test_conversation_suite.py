@@ -95,3 +95,18 @@ def test_a_red_flag_patient_is_checked_on_the_flag_and_the_level():
     found, missed, wrong = simulate.check_facts(
         patient, simulate.build_record(None, {"red_flags": ["saddle_anaesthesia"], "triage_level": "urgent"}))
     assert found == ["red flag saddle_anaesthesia"] and wrong and missed
+
+
+def test_a_warning_sign_after_the_result_is_judged_on_the_level_it_raised():
+    patient = _patient({"red_flags": ["suicidal_ideation"], "triage": ["emergency"]})
+    summary = {"triage_level": "consultation", "red_flags": []}  # sent before the patient told the sign
+    slots = {"triage_level": "emergency", "red_flags": ["suicidal_ideation"]}
+    found, missed, wrong = simulate.check_facts(patient, simulate.build_record(summary, slots))
+    assert not missed and not wrong
+
+
+def test_a_condition_kept_as_history_counts_as_kept():
+    patient = _patient({"conditions": ["surgery"], "triage": ["consultation"]})
+    summary = {"triage_level": "consultation", "conditions": [], "condition_history": ["surgery"]}
+    found, missed, wrong = simulate.check_facts(patient, simulate.build_record(summary, {}))
+    assert "condition surgery" in found and not wrong
